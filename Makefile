@@ -1,0 +1,41 @@
+# Two commands on a fresh machine: `make run` and `make test`. Every target sets up the
+# virtual environment first, and re-installs only when pyproject.toml changed.
+PYTHON ?= $(shell command -v python3.11 || command -v python3)
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+POLICY ?= examples/policies/megazone-cloudplex.yaml
+DATA ?= var
+HOST ?= 127.0.0.1
+PORT ?= 8000
+
+.PHONY: install run test lint bench clean
+
+install: $(STAMP)
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+
+$(STAMP): pyproject.toml | $(BIN)/python
+	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	touch $(STAMP)
+
+run: $(STAMP)
+	$(BIN)/policyvault policy check examples/policies/*.yaml
+	$(BIN)/policyvault serve --policy $(POLICY) --data-dir $(DATA) --host $(HOST) --port $(PORT)
+
+test: $(STAMP)
+	$(BIN)/python -m pytest -q -n 2
+
+lint: $(STAMP)
+	$(BIN)/ruff check src tests
+	$(BIN)/ruff format --check src tests
+	$(BIN)/mypy src
+	$(BIN)/lint-imports
+
+bench: $(STAMP)
+	@echo "no benchmarks yet (issue 7)"
+
+clean:
+	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache

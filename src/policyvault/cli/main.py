@@ -1,0 +1,19 @@
+"""The ``policyvault`` command: a thin shell over the services."""
+
+from __future__ import annotations
+
+import typer
+
+from policyvault.cli import policy as policy_commands
+
+app = typer.Typer(
+    name="policyvault",
+    help="PolicyVault: a privacy policy made executable.",
+    no_args_is_help=True,
+    add_completion=False,
+)
+app.add_typer(policy_commands.app, name="policy")
+
+
+def main() -> None:
+    app()

@@ -1,0 +1,121 @@
+"""How long things are kept: retention per purpose, statutory records, destruction, holds."""
+
+from __future__ import annotations
+
+from enum import StrEnum
+
+from pydantic import Field, model_validator
+
+from policyvault.domain.policy.base import DottedKey, Identifier, Period, PolicyModel
+from policyvault.domain.policy.text import LocalizedText
+
+# Events the vault records for every subject; a policy may declare more of its own.
+BUILTIN_EVENTS = frozenset(
+    {
+        "collected",
+        "consent_given",
+        "consent_withdrawn",
+        "account_closed",
+        "inquiry_completed",
+        "purpose_achieved",
+        "contract_ended",
+        "contract_concluded",
+        "payment_made",
+        "complaint_resolved",
+        "advertisement_published",
+        "tax_filing_deadline",
+        "transaction_made",
+        "visit",
+        "unauthorized_use_detected",
+        "last_activity",
+    }
+)
+
+
+class EndAction(StrEnum):
+    delete = "delete"
+    anonymise = "anonymise"
+
+
+class RetentionRule(PolicyModel):
+    """How long a purpose may keep its items.
+
+    ``until`` ends retention at an event; ``period`` ends it that long after ``from`` (an event,
+    ``collected`` by default). With both, retention ends at whichever comes first. A period
+    counted from an event and no ``until`` reads "P1Y after the account is closed".
+    """
+
+    purpose: DottedKey
+    items: list[Identifier] | None = None  # default: every item of the purpose
+    until: Identifier | None = None
+    period: Period | None = None
+    from_: Identifier = Field(default="collected", alias="from")
+    then: EndAction = EndAction.delete
+    description: LocalizedText | None = None
+
+    model_config = PolicyModel.model_config | {"populate_by_name": True}
+
+    @model_validator(mode="after")
+    def _has_an_end(self) -> RetentionRule:
+        if self.until is None and self.period is None:
+            raise ValueError("a retention rule needs 'until' (an event), 'period', or both")
+        return self
+
+
+class RetentionKind(StrEnum):
+    statute = "statute"
+    company_policy = "company_policy"  # a period the company chose (e.g. fraud records, 1 year)
+
+
+class StatutoryRecord(PolicyModel):
+    """A record type kept after its purpose ended, in the separate store, used for nothing else."""
+
+    record_type: Identifier
+    label: LocalizedText
+    kind: RetentionKind = RetentionKind.statute
+    statute: LocalizedText | None = None
+    article: str | None = None
+    reason: LocalizedText | None = None
+    period: Period
+    from_: Identifier = Field(alias="from")
+    items: list[Identifier] = Field(default_factory=list)
+
+    model_config = PolicyModel.model_config | {"populate_by_name": True}
+
+    @model_validator(mode="after")
+    def _statute_named(self) -> StatutoryRecord:
+        if self.kind is RetentionKind.statute and self.statute is None:
+            raise ValueError("a statutory record must name its 'statute'")
+        if self.kind is RetentionKind.company_policy and self.reason is None:
+            raise ValueError("a record kept by company policy must state its 'reason'")
+        return self
+
+
+class Destruction(PolicyModel):
+    grace_period_days: int = Field(ge=0, le=365)
+    approval_required: bool = True
+    approver: str = "privacy_officer"
+    separate_store: bool = True  # statutory records move to a separate store first
+    procedure: LocalizedText | None = None
+    method: LocalizedText | None = None
+
+
+class LegalHoldRule(PolicyModel):
+    """A reason the policy names for keeping data past its period (investigation, litigation)."""
+
+    reason: Identifier
+    description: LocalizedText
+
+
+class AccessLog(PolicyModel):
+    retention: Period
+    tamper_evident: bool = True
+    description: LocalizedText | None = None
+
+
+class RecordCategory(PolicyModel):
+    """A named group of items for the notice (Virtual Petals' "Identity Data", ...)."""
+
+    key: DottedKey
+    label: LocalizedText
+    description: LocalizedText | None = None
