@@ -5,7 +5,6 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 POLICY ?= examples/policies/megazone-cloudplex.yaml
-DATA ?= var
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
@@ -23,7 +22,7 @@ $(STAMP): pyproject.toml | $(BIN)/python
 
 run: $(STAMP)
 	$(BIN)/policyvault policy check examples/policies/*.yaml
-	$(BIN)/policyvault serve --policy $(POLICY) --data-dir $(DATA) --host $(HOST) --port $(PORT)
+	$(BIN)/policyvault serve --policy $(POLICY) --host $(HOST) --port $(PORT)
 
 test: $(STAMP)
 	$(BIN)/python -m pytest -q -n 2

@@ -5,6 +5,7 @@ from __future__ import annotations
 import typer
 
 from policyvault.cli import policy as policy_commands
+from policyvault.cli.serve import serve
 
 app = typer.Typer(
     name="policyvault",
@@ -13,6 +14,7 @@ app = typer.Typer(
     add_completion=False,
 )
 app.add_typer(policy_commands.app, name="policy")
+app.command("serve")(serve)
 
 
 def main() -> None:

@@ -4,6 +4,7 @@ checks, and errors that name their line (``file:line:col: CODE message``)."""
 from __future__ import annotations
 
 import contextlib
+import difflib
 import types
 import typing
 from dataclasses import dataclass
@@ -103,7 +104,9 @@ def read_policy_text(text: str, name: str = "<policy>") -> PolicyCheck:
         mark = exc.problem_mark or exc.context_mark
         line, col = (mark.line + 1, mark.column + 1) if mark else (1, 1)
         problem = exc.problem or exc.context or "invalid YAML"
-        code = codes.DUPLICATE_ID if "duplicate key" in problem else codes.YAML_SYNTAX
+        code = codes.YAML_SYNTAX
+        if "duplicate key" in problem:
+            code, problem = codes.DUPLICATE_ID, problem.split(" with value")[0]
         return PolicyCheck(name, None, [LocatedFinding(name, line, col, code, problem)], positions)
     if not isinstance(document, CommentedMap):
         return _failed(name, positions, codes.WRONG_TYPE, "a policy file must be a YAML mapping")
@@ -115,7 +118,7 @@ def read_policy_text(text: str, name: str = "<policy>") -> PolicyCheck:
         errors = [_locate_schema_error(name, error, positions) for error in exc.errors()]
         return PolicyCheck(name, None, _sorted(errors), positions)
 
-    located = [_locate(name, f, positions) for f in check_policy(policy, fideslang_taxonomy())]
+    located = [locate(name, f, positions) for f in check_policy(policy, fideslang_taxonomy())]
     return PolicyCheck(name, policy if not located else None, _sorted(located), positions)
 
 
@@ -135,7 +138,8 @@ def _sorted(errors: list[LocatedFinding]) -> list[LocatedFinding]:
     return sorted(errors, key=lambda e: (e.line, e.col, e.code))
 
 
-def _locate(name: str, finding: Finding, positions: PositionMap) -> LocatedFinding:
+def locate(name: str, finding: Finding, positions: PositionMap) -> LocatedFinding:
+    """A finding placed at the line of the value its path names."""
     line, col = positions.value(finding.path)
     return LocatedFinding(name, line, col, finding.code, finding.message, finding.severity)
 
@@ -168,6 +172,13 @@ def _plain(node: Any, path: FindingPath, positions: PositionMap) -> Any:
 
 
 _TYPE_ERRORS = {"type", "parsing"}
+_PATTERN_NAMES = {
+    "email": "an e-mail address such as privacy@example.com",
+    "phone": "a phone number such as +82 2 1234 5678 or 1644-2243",
+    "url": "a web address such as https://www.example.com",
+    "website": "a web address such as https://www.example.com",
+    "kind": "cookie, pixel, local_storage or sdk",
+}
 
 
 def _locate_schema_error(name: str, error: ErrorDetails, positions: PositionMap) -> LocatedFinding:
@@ -177,7 +188,9 @@ def _locate_schema_error(name: str, error: ErrorDetails, positions: PositionMap)
     if kind == "extra_forbidden":
         line, col = positions.key(path)
         expected = _expected_keys(path[:-1])
-        hint = f" (expected one of: {', '.join(expected)})" if expected else ""
+        close = difflib.get_close_matches(str(path[-1]), expected, n=1)
+        hint = f"; did you mean {close[0]!r}?" if close else ""
+        hint += f" (expected one of: {', '.join(expected)})" if expected else ""
         return LocatedFinding(name, line, col, codes.UNKNOWN_KEY, f"unknown key {path[-1]!r}{hint}")
     if kind == "missing":
         line, col = positions.key(path[:-1]) if len(path) > 1 else (1, 1)
@@ -200,8 +213,13 @@ def _locate_schema_error(name: str, error: ErrorDetails, positions: PositionMap)
         code = codes.BAD_DURATION if "ISO 8601" in message else codes.BAD_VALUE
         return LocatedFinding(name, line, col, code, f"{where}: {message}")
     if kind == "string_pattern_mismatch":
+        expected = _PATTERN_NAMES.get(str(path[-1]) if path else "", "the pattern")
         return LocatedFinding(
-            name, line, col, codes.BAD_VALUE, f"{where}: value does not have the expected form"
+            name,
+            line,
+            col,
+            codes.BAD_VALUE,
+            f"{where}: {error['input']!r} does not have the expected form (expected {expected})",
         )
     if (
         any(part in kind for part in _TYPE_ERRORS)
