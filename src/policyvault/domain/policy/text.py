@@ -4,7 +4,9 @@ from __future__ import annotations
 
 from typing import Any, Literal
 
-from pydantic import RootModel, model_validator
+from pydantic import GetJsonSchemaHandler, RootModel, model_validator
+from pydantic.json_schema import JsonSchemaValue
+from pydantic_core import CoreSchema
 
 Language = Literal["en", "ko"]
 LANGUAGES: tuple[Language, ...] = ("en", "ko")
@@ -29,6 +31,25 @@ class LocalizedText(RootModel[dict[Language, str]]):
             if len(text) > MAX_TEXT:
                 raise ValueError(f"text is longer than {MAX_TEXT} characters")
         return self
+
+    @classmethod
+    def __get_pydantic_json_schema__(
+        cls, core_schema: CoreSchema, handler: GetJsonSchemaHandler
+    ) -> JsonSchemaValue:
+        text = {"type": "string", "minLength": 1, "maxLength": MAX_TEXT}
+        return {
+            "title": "LocalizedText",
+            "description": "Text per language; a plain string is English.",
+            "anyOf": [
+                text,
+                {
+                    "type": "object",
+                    "properties": {lang: text for lang in LANGUAGES},
+                    "additionalProperties": False,
+                    "minProperties": 1,
+                },
+            ],
+        }
 
     def get(self, lang: Language) -> str:
         return self.root.get(lang) or self.root.get("en") or next(iter(self.root.values()))
