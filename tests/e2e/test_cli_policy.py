@@ -50,8 +50,12 @@ def test_a_missing_file_is_a_clear_error() -> None:
 
 @pytest.mark.parametrize(
     "verb",
-    [["--help"], ["policy", "--help"], *([["policy", v, "--help"] for v in (
-        "check", "lint", "render", "diff", "schema")]), ["serve", "--help"]],
+    [
+        ["--help"],
+        ["policy", "--help"],
+        *([["policy", v, "--help"] for v in ("check", "lint", "render", "diff", "schema")]),
+        ["serve", "--help"],
+    ],
     ids=lambda v: " ".join(v),
 )
 def test_every_verb_has_help(verb: list[str]) -> None:

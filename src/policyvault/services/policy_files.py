@@ -16,7 +16,7 @@ from pydantic import BaseModel, ValidationError
 from pydantic_core import ErrorDetails
 from ruamel.yaml import YAML
 from ruamel.yaml.comments import CommentedMap, CommentedSeq
-from ruamel.yaml.error import MarkedYAMLError
+from ruamel.yaml.error import MarkedYAMLError, YAMLError
 
 from policyvault.domain.errors import PolicyInvalid
 from policyvault.domain.policy import findings as codes
@@ -108,6 +108,10 @@ def read_policy_text(text: str, name: str = "<policy>") -> PolicyCheck:
         if "duplicate key" in problem:
             code, problem = codes.DUPLICATE_ID, problem.split(" with value")[0]
         return PolicyCheck(name, None, [LocatedFinding(name, line, col, code, problem)], positions)
+    except (YAMLError, ValueError, TypeError, RecursionError) as exc:
+        # A control character the reader refuses, an impossible date (0000-00-00), ...
+        line = text.count("\n", 0, getattr(exc, "position", 0) or 0) + 1
+        return _failed_at(name, positions, line, f"invalid YAML: {str(exc).splitlines()[0]}")
     if not isinstance(document, CommentedMap):
         return _failed(name, positions, codes.WRONG_TYPE, "a policy file must be a YAML mapping")
 
@@ -132,6 +136,12 @@ def load_policy(path: str | Path) -> Policy:
 
 def _failed(name: str, positions: PositionMap, code: str, message: str) -> PolicyCheck:
     return PolicyCheck(name, None, [LocatedFinding(name, 1, 1, code, message)], positions)
+
+
+def _failed_at(name: str, positions: PositionMap, line: int, message: str) -> PolicyCheck:
+    return PolicyCheck(
+        name, None, [LocatedFinding(name, line, 1, codes.YAML_SYNTAX, message)], positions
+    )
 
 
 def _sorted(errors: list[LocatedFinding]) -> list[LocatedFinding]:

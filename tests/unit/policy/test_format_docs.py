@@ -37,8 +37,10 @@ def _as_json_value(value: object) -> object:
 def test_the_json_schema_accepts_every_example_policy() -> None:
     schema = policy_json_schema()
     validator = jsonschema.Draft202012Validator(schema, format_checker=None)
-    paths = [*sorted((ROOT / "examples" / "policies").glob("*.yaml")),
-             ROOT / "tests" / "policies" / "minimal.yaml"]
+    paths = [
+        *sorted((ROOT / "examples" / "policies").glob("*.yaml")),
+        ROOT / "tests" / "policies" / "minimal.yaml",
+    ]
     for path in paths:
         document = _as_json_value(YAML(typ="safe").load(path.read_text(encoding="utf-8")))
         errors = sorted(validator.iter_errors(document), key=lambda e: list(e.path))
