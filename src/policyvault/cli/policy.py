@@ -67,7 +67,8 @@ def lint(
     from policyvault.domain.policy.lint import lint_policy
 
     policy, result = load_or_exit(file)
-    findings = [locate(str(file), f, result.positions) for f in lint_policy(policy)]
+    located = [locate(str(file), f, result.positions) for f in lint_policy(policy)]
+    findings = sorted(located, key=lambda f: (f.line, f.col, f.code))
     for finding in findings:
         out.print(f"{finding} [{finding.severity.value}]", markup=False)
     warnings = sum(1 for f in findings if f.severity is not Severity.info)

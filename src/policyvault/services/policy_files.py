@@ -223,13 +223,13 @@ def _locate_schema_error(name: str, error: ErrorDetails, positions: PositionMap)
         code = codes.BAD_DURATION if "ISO 8601" in message else codes.BAD_VALUE
         return LocatedFinding(name, line, col, code, f"{where}: {message}")
     if kind == "string_pattern_mismatch":
-        expected = _PATTERN_NAMES.get(str(path[-1]) if path else "", "the pattern")
+        form = _PATTERN_NAMES.get(str(path[-1]) if path else "", "the pattern")
         return LocatedFinding(
             name,
             line,
             col,
             codes.BAD_VALUE,
-            f"{where}: {error['input']!r} does not have the expected form (expected {expected})",
+            f"{where}: {error['input']!r} does not have the expected form (expected {form})",
         )
     if (
         any(part in kind for part in _TYPE_ERRORS)

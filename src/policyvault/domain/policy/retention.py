@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from enum import StrEnum
+from types import MappingProxyType
 
 from pydantic import Field, model_validator
 
@@ -28,6 +30,37 @@ BUILTIN_EVENTS = frozenset(
         "visit",
         "unauthorized_use_detected",
         "last_activity",
+    }
+)
+
+# What the notice calls each built-in event: a noun phrase that reads after "until" and
+# "N years after" (English) and before "시까지" and "후 N년" (Korean). A policy's own events
+# carry their labels under ``events``.
+BUILTIN_EVENT_LABELS: Mapping[str, LocalizedText] = MappingProxyType(
+    {
+        name: LocalizedText({"en": en, "ko": ko})
+        for name, en, ko in (
+            ("collected", "collection", "수집"),
+            ("consent_given", "consent", "동의"),
+            ("consent_withdrawn", "withdrawal of consent", "동의 철회"),
+            ("account_closed", "account closure", "회원 탈퇴"),
+            ("inquiry_completed", "completion of the inquiry", "문의 처리 완료"),
+            ("purpose_achieved", "achievement of the purpose", "처리 목적 달성"),
+            ("contract_ended", "the end of the contract", "계약 종료"),
+            ("contract_concluded", "conclusion of the contract", "계약 체결"),
+            ("payment_made", "payment", "대금 결제"),
+            (
+                "complaint_resolved",
+                "resolution of the complaint or dispute",
+                "불만 또는 분쟁 처리 완료",
+            ),
+            ("advertisement_published", "publication of the advertisement", "표시·광고 게재"),
+            ("tax_filing_deadline", "the statutory tax filing deadline", "법정 신고기한"),
+            ("transaction_made", "the transaction", "거래"),
+            ("visit", "the visit", "방문"),
+            ("unauthorized_use_detected", "detection of the unauthorized use", "부정 이용 적발"),
+            ("last_activity", "the last use of the service", "마지막 서비스 이용"),
+        )
     }
 )
 
