@@ -25,6 +25,7 @@ from policyvault.services.policy_files import load_policy, read_policy_text
 ROOT = Path(__file__).resolve().parents[3]
 EXAMPLES = sorted((ROOT / "examples" / "policies").glob("*.yaml"))
 MEGAZONE = ROOT / "examples" / "policies" / "megazone-cloudplex.yaml"
+POLICIES = ROOT / "examples" / "policies"
 
 # Headings every notice has, whatever the policy says.
 HEADINGS = {
@@ -673,3 +674,23 @@ def test_cli_prints_markdown(tmp_path: Path) -> None:
 def test_cli_refuses_an_unknown_format() -> None:
     result = CliRunner().invoke(app, ["policy", "render", str(MEGAZONE), "--format", "pdf"])
     assert result.exit_code != 0
+
+
+def test_processors_all_abroad_are_not_reported_as_no_entrustment() -> None:
+    policy = load_policy(POLICIES / "virtual-petals.yaml")
+    for lang, wrong, right in (
+        ("en", "does not entrust", "listed under the overseas transfer"),
+        ("ko", "위탁하지 않습니다", "국외 이전 항목에 기재"),
+    ):
+        text = render_notice(policy, fmt="md", lang=lang)
+        assert wrong not in text
+        assert right in text
+
+
+def test_a_tracker_without_a_stated_lifetime_is_not_called_a_session_cookie() -> None:
+    policy = load_policy(POLICIES / "megazone-cloudplex.yaml")
+    assert policy.cookies is not None
+    assert all(t.duration is None and not t.session for t in policy.cookies.trackers)
+    text = render_notice(policy, fmt="md", lang="en")
+    assert "Not stated in this policy" in text
+    assert "Until the browser session ends" not in text

@@ -21,6 +21,7 @@ def check_policy(policy: Policy, taxonomy: Taxonomy) -> list[Finding]:
     return [
         *_check_categories(policy, taxonomy),
         *_check_collection_points(policy),
+        *_check_record_categories(policy),
         *_check_purposes(policy, taxonomy),
         *_check_retention(policy),
         *_check_recipients(policy),
@@ -151,6 +152,13 @@ def _recipient_consent(policy: Policy, purpose: str, category: object) -> bool:
     return any(
         purpose in p.purposes and p.consent_category == category for p in policy.processors
     ) or any(purpose in t.purposes and t.consent_category == category for t in third_parties)
+
+
+def _check_record_categories(policy: Policy) -> Iterator[Finding]:
+    for index, group in enumerate(policy.record_categories):
+        yield from _item_refs(
+            policy, group.items, ("record_categories", index, "items"), f"category {group.key!r}"
+        )
 
 
 def _check_purposes(policy: Policy, taxonomy: Taxonomy) -> Iterator[Finding]:

@@ -48,7 +48,14 @@ class Tracker(PolicyModel):
     provider: str | None = Field(default=None, max_length=200)  # None: first party
     purpose: LocalizedText
     category: TrackerCategory
-    duration: Period | None = None  # None: for the session only
+    session: bool = False  # lives only until the browser closes
+    duration: Period | None = None  # None and not a session cookie: the policy does not say
+
+    @model_validator(mode="after")
+    def _one_lifetime(self) -> Tracker:
+        if self.session and self.duration is not None:
+            raise ValueError("a tracker is either a session tracker or has a 'duration', not both")
+        return self
 
     @property
     def essential(self) -> bool:

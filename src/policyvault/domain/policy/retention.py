@@ -107,7 +107,7 @@ class StatutoryRecord(PolicyModel):
     label: LocalizedText
     kind: RetentionKind = RetentionKind.statute
     statute: LocalizedText | None = None
-    article: str | None = None
+    article: LocalizedText | None = None
     reason: LocalizedText | None = None
     period: Period
     from_: Identifier = Field(alias="from")
@@ -152,3 +152,4 @@ class RecordCategory(PolicyModel):
     key: DottedKey
     label: LocalizedText
     description: LocalizedText | None = None
+    items: list[Identifier] = Field(default_factory=list)

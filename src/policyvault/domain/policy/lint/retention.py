@@ -177,12 +177,12 @@ def tracker_without_duration(policy: Policy) -> Iterator[Finding]:
         US_CCPA: "CCPA §1798.100(a)(3)",
     }
     for index, tracker in enumerate(policy.cookies.trackers):
-        if tracker.duration is None:
+        if tracker.duration is None and not tracker.session:
             yield TRACKER_WITHOUT_DURATION.finding(
                 ("cookies", "trackers", index),
-                f"tracker {tracker.name!r} ({tracker.kind}) states no duration, so the notice "
-                "says it lasts for the browser session only; if it lives longer, expected "
-                f"'duration' (e.g. P1Y) {cite(policy, sources)}",
+                f"tracker {tracker.name!r} ({tracker.kind}) states no lifetime, so the notice "
+                "says it is not stated; expected 'duration' (e.g. P1Y) or 'session: true' "
+                f"{cite(policy, sources)}",
             )
 
 
