@@ -6,6 +6,7 @@ from __future__ import annotations
 import contextlib
 import difflib
 import types
+import warnings
 import typing
 from dataclasses import dataclass
 from datetime import date, datetime
@@ -99,7 +100,9 @@ def read_policy_file(path: str | Path) -> PolicyCheck:
 def read_policy_text(text: str, name: str = "<policy>") -> PolicyCheck:
     positions = PositionMap()
     try:
-        document = YAML(typ="rt").load(text)
+        with warnings.catch_warnings():
+            warnings.simplefilter("error")  # e.g. a reused anchor: refuse, don't guess
+            document = YAML(typ="rt").load(text)
     except MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         line, col = (mark.line + 1, mark.column + 1) if mark else (1, 1)
@@ -108,13 +111,18 @@ def read_policy_text(text: str, name: str = "<policy>") -> PolicyCheck:
         if "duplicate key" in problem:
             code, problem = codes.DUPLICATE_ID, problem.split(" with value")[0]
         return PolicyCheck(name, None, [LocatedFinding(name, line, col, code, problem)], positions)
-    except (YAMLError, ValueError, TypeError, RecursionError) as exc:
+    except (YAMLError, ValueError, TypeError, RecursionError, Warning) as exc:
         # A control character the reader refuses, an impossible date (0000-00-00), ...
         line = text.count("\n", 0, getattr(exc, "position", 0) or 0) + 1
         return _failed_at(name, positions, line, f"invalid YAML: {str(exc).splitlines()[0]}")
     if not isinstance(document, CommentedMap):
         return _failed(name, positions, codes.WRONG_TYPE, "a policy file must be a YAML mapping")
 
+    odd_key = _first_complex_key(document)
+    if odd_key is not None:
+        return _failed_at(
+            name, positions, odd_key, "mapping keys must be plain words, not lists or mappings"
+        )
     plain = _plain(document, (), positions)
     try:
         policy = Policy.model_validate(plain)
@@ -152,6 +160,23 @@ def locate(name: str, finding: Finding, positions: PositionMap) -> LocatedFindin
     """A finding placed at the line of the value its path names."""
     line, col = positions.value(finding.path)
     return LocatedFinding(name, line, col, finding.code, finding.message, finding.severity)
+
+
+def _first_complex_key(node: Any) -> int | None:
+    """The line of the first key that is itself a list or mapping (``{0}: x``), if any."""
+    if isinstance(node, CommentedMap):
+        for key in node:
+            if not isinstance(key, (str, int, bool)):
+                return int(node.lc.line) + 1
+            found = _first_complex_key(node[key])
+            if found is not None:
+                return found
+    elif isinstance(node, CommentedSeq):
+        for value in node:
+            found = _first_complex_key(value)
+            if found is not None:
+                return found
+    return None
 
 
 def _plain(node: Any, path: FindingPath, positions: PositionMap) -> Any:
@@ -198,11 +223,12 @@ def _locate_schema_error(name: str, error: ErrorDetails, positions: PositionMap)
     if kind == "extra_forbidden":
         line, col = positions.key(path)
         expected = _expected_keys(path[:-1])
-        close = difflib.get_close_matches(str(path[-1]), expected, n=1)
+        key = str(path[-1]) if path else "?"
+        close = difflib.get_close_matches(key, expected, n=1)
         hint = f"; did you mean {close[0]!r}?" if close else ""
         hint += f" (expected one of: {', '.join(expected)})" if expected else ""
-        return LocatedFinding(name, line, col, codes.UNKNOWN_KEY, f"unknown key {path[-1]!r}{hint}")
-    if kind == "missing":
+        return LocatedFinding(name, line, col, codes.UNKNOWN_KEY, f"unknown key {key!r}{hint}")
+    if kind == "missing" and path:
         line, col = positions.key(path[:-1]) if len(path) > 1 else (1, 1)
         where = ".".join(str(p) for p in path[:-1]) or "the document"
         return LocatedFinding(

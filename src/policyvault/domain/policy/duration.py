@@ -13,6 +13,7 @@ import calendar
 import re
 from dataclasses import dataclass
 from datetime import date, timedelta
+from functools import lru_cache
 
 _DURATION = re.compile(r"^P(?:(?P<y>\d+)Y)?(?:(?P<m>\d+)M)?(?:(?P<w>\d+)W)?(?:(?P<d>\d+)D)?$")
 _MAX_UNITS = 1000 * 12  # a thousand years is a typo, not a retention period
@@ -62,23 +63,30 @@ class Duration:
         return add_months(start, self.months) + timedelta(days=self.days)
 
     # Bounds in days, used to compare periods that mix months and days honestly:
-    # P1M and P30D are neither longer nor shorter than each other in general.
+    # P1M and P30D are neither longer nor shorter than each other in general. The bounds are
+    # exact over the Gregorian calendar: P1Y is 365 or 366 days, never 336 or 372.
     def shortest_days(self) -> int:
-        return self.months * 28 + self.days
+        return _month_span(self.months)[0] + self.days
 
     def longest_days(self) -> int:
-        return self.months * 31 + self.days
+        return _month_span(self.months)[1] + self.days
+
+    def _excess_days(self, other: Duration) -> tuple[int, int]:
+        """The least and the most ``self.after(d) - other.after(d)`` can be, over all dates."""
+        days = self.days - other.days
+        if self.months >= other.months:
+            low, high = _month_span(self.months - other.months)
+            return low + days, high + days
+        low, high = _month_span(other.months - self.months)
+        return days - high, days - low
 
     def surely_longer_than(self, other: Duration) -> bool:
-        if self.months >= other.months and self.days >= other.days:
-            return self != other
-        return self.shortest_days() > other.longest_days()
+        """True when this period ends after ``other`` whatever the start date."""
+        return self._excess_days(other)[0] > 0
 
     def may_be_longer_than(self, other: Duration) -> bool:
         """False only when this period is never longer than ``other`` on any calendar."""
-        if self.months <= other.months and self.days <= other.days:
-            return False
-        return self.longest_days() > other.shortest_days()
+        return self._excess_days(other)[1] > 0
 
     def __str__(self) -> str:
         return self.iso()
@@ -89,3 +97,28 @@ def add_months(start: date, months: int) -> date:
     year, month0 = divmod(month_index, 12)
     last_day = calendar.monthrange(year, month0 + 1)[1]
     return date(year, month0 + 1, min(start.day, last_day))
+
+
+# The Gregorian calendar repeats every 400 years: 4800 months, 146097 days.
+_CYCLE_MONTHS = 4800
+_CYCLE_DAYS = 146_097
+
+
+@lru_cache(maxsize=1)
+def _month_starts() -> tuple[int, ...]:
+    """Day numbers of the first of each month over two 400-year cycles."""
+    return tuple(add_months(date(2000, 1, 1), n).toordinal() for n in range(2 * _CYCLE_MONTHS + 1))
+
+
+@lru_cache(maxsize=512)
+def _month_span(months: int) -> tuple[int, int]:
+    """The fewest and the most days ``months`` calendar months can span.
+
+    ``add_months(start, k) - start`` always lies between the spans of two runs of ``k``
+    whole months (the clamping of the day only moves it between them), and the run starting
+    on the 1st of a month reaches each value, so the extremes over whole runs are exact.
+    """
+    cycles, rest = divmod(months, _CYCLE_MONTHS)
+    starts = _month_starts()
+    spans = [starts[i + rest] - starts[i] for i in range(_CYCLE_MONTHS)]
+    return cycles * _CYCLE_DAYS + min(spans), cycles * _CYCLE_DAYS + max(spans)
