@@ -6,8 +6,8 @@ from __future__ import annotations
 import contextlib
 import difflib
 import types
-import warnings
 import typing
+import warnings
 from dataclasses import dataclass
 from datetime import date, datetime
 from pathlib import Path
