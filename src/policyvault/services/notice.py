@@ -839,16 +839,16 @@ _MONTHS = (
 def describe_period(duration: Duration, lang: Language) -> str:
     """``P6M`` -> "6 months" / "6개월", ``P1Y6M`` -> "1 year and 6 months" / "1년 6개월".
 
-    Whole years are shown as years: the parsed duration no longer knows whether the file
-    said ``P36M`` or ``P3Y``.
+    The units are the author's: ``P36M`` reads "36 months", ``P3Y`` "3 years".
     """
-    years, months = divmod(duration.months, 12)
-    parts = [(n, unit) for n, unit in ((years, 0), (months, 1), (duration.days, 2)) if n]
+    years, months, weeks, days = duration.written_units()
+    parts = [(n, u) for n, u in ((years, 0), (months, 1), (weeks, 2), (days, 3)) if n]
     if not parts:
-        parts = [(0, 2)]
+        parts = [(0, 3)]
     if lang == "ko":
-        return " ".join(f"{n}{('년', '개월', '일')[unit]}" for n, unit in parts)
-    words = [f"{n} {('year', 'month', 'day')[unit]}{'' if n == 1 else 's'}" for n, unit in parts]
+        return " ".join(f"{n}{('년', '개월', '주', '일')[unit]}" for n, unit in parts)
+    names = ("year", "month", "week", "day")
+    words = [f"{n} {names[unit]}{'' if n == 1 else 's'}" for n, unit in parts]
     return words[0] if len(words) == 1 else ", ".join(words[:-1]) + " and " + words[-1]
 
 

@@ -458,7 +458,7 @@ def full_policy(base: Policy) -> Policy:
                 "provider": "Google LLC",
                 "purpose": {"en": "Measuring visits", "ko": "방문 통계"},
                 "category": "analytics",
-                "duration": "P13M",
+                "duration": "P1Y1M",
             }
         ],
         "how_to_refuse": {"en": "Use the banner", "ko": "배너에서 거부"},
@@ -631,7 +631,8 @@ def test_hostile_text_is_escaped_in_markdown(megazone: Policy, lang: str) -> Non
         ("P1M", "1 month", "1개월"),
         ("P90D", "90 days", "90일"),
         ("P1D", "1 day", "1일"),
-        ("P2W", "14 days", "14일"),
+        ("P2W", "2 weeks", "2주"),
+        ("P36M", "36 months", "36개월"),
         ("P1Y2M3D", "1 year, 2 months and 3 days", "1년 2개월 3일"),
     ],
 )

@@ -12,6 +12,7 @@ from pydantic import (
     Field,
     PlainSerializer,
     PlainValidator,
+    SerializationInfo,
     WithJsonSchema,
 )
 
@@ -68,13 +69,22 @@ def _duration(value: Any) -> Duration:
     return Duration.parse(value)
 
 
+def _serialize_period(value: Duration, info: SerializationInfo) -> str:
+    # Comparisons ask for one spelling per period (context={"canonical": True}); files and
+    # notices keep the author's units.
+    context = info.context
+    if isinstance(context, dict) and context.get("canonical"):
+        return value.canonical()
+    return value.iso()
+
+
 DottedKey = Annotated[str, AfterValidator(_dotted_key)]
 Identifier = Annotated[str, AfterValidator(_identifier)]
 Country = Annotated[str, AfterValidator(_country)]
 Period = Annotated[
     Duration,
     PlainValidator(_duration),
-    PlainSerializer(lambda d: d.iso(), return_type=str),
+    PlainSerializer(_serialize_period, return_type=str),
     WithJsonSchema(
         {"type": "string", "pattern": r"^P(\d+Y)?(\d+M)?(\d+W)?(\d+D)?$", "examples": ["P3Y"]}
     ),

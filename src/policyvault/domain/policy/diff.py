@@ -1203,9 +1203,12 @@ def _promises(old: Policy, new: Policy) -> Iterator[Change]:
 # -- the safety net --------------------------------------------------------------------------
 
 
+_CANONICAL = {"canonical": True}  # P36M and P3Y are the same period
+
+
 def _plain(value: Any) -> Any:
     if isinstance(value, BaseModel):
-        return value.model_dump(mode="json")
+        return value.model_dump(mode="json", context=_CANONICAL)
     if isinstance(value, list | tuple):
         return [_plain(v) for v in value]
     if isinstance(value, StrEnum):
@@ -1230,7 +1233,8 @@ def _same(old: Any, new: Any) -> bool:
 def _unexplained(old: Policy, new: Policy, found: list[Change]) -> list[Change]:
     """An ordinary change for any top-level part that differs with no change reported under
     it (labels of categories, events, ...), so that nothing changes silently."""
-    before, after = old.model_dump(mode="json"), new.model_dump(mode="json")
+    before = old.model_dump(mode="json", context=_CANONICAL)
+    after = new.model_dump(mode="json", context=_CANONICAL)
     reported = {c.path[0] for c in found if c.path}
     return [
         _ordinary((name,), ChangeKind.text_changed, f"{name} edited", _WORDING)

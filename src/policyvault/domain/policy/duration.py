@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import calendar
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, timedelta
 from functools import lru_cache
 
@@ -29,6 +29,9 @@ class Duration:
 
     months: int = 0
     days: int = 0
+    # The units the author wrote (P36M stays "36 months" in the notice, P3Y "3 years").
+    # Not part of equality: P36M and P3Y are the same period.
+    units: tuple[int, int, int, int] | None = field(default=None, compare=False, repr=False)
 
     @classmethod
     def parse(cls, text: str) -> Duration:
@@ -43,9 +46,25 @@ class Duration:
         total_days = weeks * 7 + days
         if total_months > _MAX_UNITS or total_days > _MAX_UNITS * 31:
             raise BadDuration(f"{text!r} is longer than any retention period can be")
-        return cls(months=total_months, days=total_days)
+        return cls(months=total_months, days=total_days, units=(years, months, weeks, days))
+
+    def written_units(self) -> tuple[int, int, int, int]:
+        """(years, months, weeks, days) as written, or normalised when built in code."""
+        if self.units is not None:
+            return self.units
+        years, months = divmod(self.months, 12)
+        return (years, months, 0, self.days)
 
     def iso(self) -> str:
+        """The period as the author wrote it (``P36M`` stays ``P36M``)."""
+        if self.months == 0 and self.days == 0:
+            return "P0D"
+        if self.units is not None:
+            return "P" + "".join(f"{n}{u}" for n, u in zip(self.units, "YMWD", strict=True) if n)
+        return self.canonical()
+
+    def canonical(self) -> str:
+        """One spelling per period: P36M and P3Y are both ``P3Y``."""
         if self.months == 0 and self.days == 0:
             return "P0D"
         years, months = divmod(self.months, 12)
