@@ -1,0 +1,246 @@
+"""Comparing what the notice promises besides data and retention: trackers, children,
+rights, safety, breaches, CCPA disclosures, notice of changes, free sections."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+from policyvault.domain.policy.diff.canonical import _same
+from policyvault.domain.policy.diff.judging import (
+    _CONTACT,
+    _WORDING,
+    _flag,
+    _grown,
+    _judged,
+    _matched,
+    _ordinary,
+    _significant,
+    _texts,
+)
+from policyvault.domain.policy.diff.model import Change, ChangeKind
+from policyvault.domain.policy.model import Policy
+from policyvault.domain.policy.notice import SafetyKind, UnderAge
+
+# -- trackers --------------------------------------------------------------------------------
+
+
+def _trackers(old: Policy, new: Policy) -> Iterator[Change]:
+    added, removed, kept = _matched(
+        old.cookies.trackers if old.cookies else [],
+        new.cookies.trackers if new.cookies else [],
+        lambda t: t.name,
+    )
+    for name, tracker in added:
+        yield _judged(
+            ("cookies", name),
+            not tracker.essential,
+            (ChangeKind.tracker_added, ChangeKind.tracker_added),
+            f"new {tracker.category} {tracker.kind} {name}"
+            + (f" set by {tracker.provider}" if tracker.provider else ""),
+            "a new non-essential tracker follows the subject",
+        )
+    for name, _ in removed:
+        yield _ordinary(("cookies", name), ChangeKind.tracker_removed, f"tracker {name} removed")
+    changed = (ChangeKind.tracker_changed, ChangeKind.tracker_changed)
+    for name, before, after in kept:
+        at = ("cookies", name)
+        if before.category != after.category:  # into or out of "no consent needed" alike
+            yield _significant(
+                (*at, "category"),
+                ChangeKind.tracker_changed,
+                f"{name}: {before.category} -> {after.category}",
+                "the tracker is used, and consented to, differently",
+            )
+        if before.provider != after.provider:
+            yield _judged(
+                (*at, "provider"),
+                after.provider is not None,
+                changed,
+                f"{name}: set by {after.provider or 'the controller'}",
+                "another company receives what the tracker records",
+            )
+        if before.duration != after.duration:
+            yield _judged(
+                (*at, "duration"),
+                after.duration is not None
+                and (before.duration is None or after.duration.may_be_longer_than(before.duration)),
+                changed,
+                f"{name}: lasts {after.duration or 'the session'} "
+                f"instead of {before.duration or 'the session'}",
+                "the tracker may last longer",
+            )
+        yield from _texts(at, before, after, ("kind", "purpose"))
+    if old.cookies is not None and new.cookies is not None:
+        yield from _texts(("cookies",), old.cookies, new.cookies, ("how_to_refuse", "if_refused"))
+
+
+# -- the subject's protections ---------------------------------------------------------------
+
+
+def _children(old: Policy, new: Policy) -> Iterator[Change]:
+    weaker = (ChangeKind.child_rule_weakened, ChangeKind.child_rule_strengthened)
+    added, removed, kept = _matched(
+        old.children.rules if old.children else [],
+        new.children.rules if new.children else [],
+        lambda r: r.jurisdiction,
+    )
+    for key, rule in added:
+        yield _ordinary(
+            ("children", key),
+            ChangeKind.child_rule_strengthened,
+            f"{key}: under {rule.minimum_age}: {rule.under_age}",
+        )
+    for key, _ in removed:
+        yield _significant(
+            ("children", key),
+            ChangeKind.child_rule_weakened,
+            f"{key}: no child rule any more",
+            "children lose the protection the policy promised",
+        )
+    for key, before, after in kept:
+        if after.minimum_age != before.minimum_age:
+            yield _judged(
+                ("children", key, "minimum_age"),
+                after.minimum_age < before.minimum_age,
+                weaker,
+                f"{key}: minimum age {before.minimum_age} -> {after.minimum_age}",
+                "younger children are treated as able to consent",
+            )
+        if after.under_age != before.under_age:
+            yield _judged(
+                ("children", key, "under_age"),
+                before.under_age is UnderAge.refuse,
+                weaker,
+                f"{key}: under age {before.under_age} -> {after.under_age}",
+                "data of children below the age is now collected",
+            )
+    if old.children is not None and new.children is not None:
+        yield from _texts(("children",), old.children, new.children, ("statement", "retention"))
+
+
+def _rights(old: Policy, new: Policy) -> Iterator[Change]:
+    before, after, at = old.rights, new.rights, ("rights",)
+    narrower = (ChangeKind.rights_narrowed, ChangeKind.rights_widened)
+    yield from _grown(
+        (*at, "granted"),
+        after.granted,  # reversed: a right dropped is the significant side
+        before.granted,
+        (ChangeKind.right_removed, ChangeKind.right_added),
+        ("no longer granted: right", "newly granted: right"),
+        "subjects lose a right",
+    )
+    kinds_before = {c.kind.value for c in before.channels}
+    kinds_after = {c.kind.value for c in after.channels}
+    yield from _grown(
+        (*at, "channels"),
+        sorted(kinds_after),  # reversed: a channel dropped is the significant side
+        sorted(kinds_before),
+        narrower,
+        ("requests no longer accepted by", "requests now also accepted by"),
+        "a way to exercise rights is removed",
+    )
+    for kind in sorted(kinds_before & kinds_after):
+        if not _same(
+            [c for c in before.channels if c.kind == kind],
+            [c for c in after.channels if c.kind == kind],
+        ):
+            yield _ordinary(
+                (*at, "channels", kind),
+                ChangeKind.contact_changed,
+                f"{kind} request channel details changed",
+                _CONTACT,
+            )
+    for name, what in (
+        ("agents_allowed", "requests by agents accepted"),
+        ("freeze_while_pending", "data frozen while a correction or deletion is pending"),
+    ):
+        was, now = getattr(before, name), getattr(after, name)
+        yield from _flag((*at, name), was, now, False, narrower, what, "subjects lose a protection")
+    if len(after.limitations) > len(before.limitations):
+        yield _significant(
+            (*at, "limitations"),
+            ChangeKind.rights_narrowed,
+            f"{len(after.limitations) - len(before.limitations)} more limitation(s) of rights",
+            "rights may be refused in more cases",
+        )
+    else:
+        yield from _texts(at, before, after, ("limitations",))
+    yield from _texts(at, before, after, ("agent_document",))
+
+
+def _promises(old: Policy, new: Policy) -> Iterator[Change]:
+    """Safety measures, breach notices, CCPA disclosures, notice periods, free sections."""
+    for kind in SafetyKind:
+        measures_before = [m for m in old.safety_measures if m.kind is kind]
+        measures_after = [m for m in new.safety_measures if m.kind is kind]
+        if len(measures_after) < len(measures_before):  # prose: fewer is a lost safeguard
+            yield _significant(
+                ("safety_measures", kind.value),
+                ChangeKind.safeguard_removed,
+                f"{len(measures_before) - len(measures_after)} {kind} safety measure(s) removed",
+                "less protection for the data",
+            )
+        elif not _same(measures_before, measures_after):
+            yield _ordinary(
+                ("safety_measures", kind.value),
+                ChangeKind.text_changed,
+                f"{kind} safety measures edited",
+                _WORDING,
+            )
+
+    safeguard = (ChangeKind.safeguard_removed, ChangeKind.safeguard_added)
+    for name in ("notify_subjects", "notify_regulators"):
+        was = bool(old.breach and getattr(old.breach, name))
+        now = bool(new.breach and getattr(new.breach, name))
+        yield from _flag(
+            ("breach", name),
+            was,
+            now,
+            False,
+            safeguard,
+            f"breach: {name}",
+            "breaches may go untold",
+        )
+    if old.breach is not None and new.breach is not None:
+        yield from _texts(("breach",), old.breach, new.breach, ("channels",))
+
+    for name in ("categories_collected", "sources", "third_party_categories"):
+        yield from _grown(
+            ("ccpa", name),
+            [str(t) for t in getattr(old.ccpa, name)] if old.ccpa else [],
+            [str(t) for t in getattr(new.ccpa, name)] if new.ccpa else [],
+            (ChangeKind.disclosure_added, ChangeKind.disclosure_removed),
+            (f"CCPA {name} now also", f"CCPA {name} no longer"),
+            "more categories, sources or recipients of personal information",
+        )
+    yield from _flag(
+        ("ccpa", "sells_or_shares"),
+        bool(old.ccpa and old.ccpa.sells_or_shares),
+        bool(new.ccpa and new.ccpa.sells_or_shares),
+        True,
+        (ChangeKind.sale_or_sharing_on, ChangeKind.sale_or_sharing_off),
+        "personal information sold or shared",
+        "a CCPA sale or sharing starts",
+    )
+    if old.ccpa is not None and new.ccpa is not None:
+        yield from _texts(("ccpa",), old.ccpa, new.ccpa, ("business_purposes",))
+
+    for name in ("notice_days", "significant_notice_days"):
+        was_days, now_days = getattr(old.changes, name), getattr(new.changes, name)
+        if was_days != now_days:
+            yield _judged(
+                ("changes", name),
+                now_days < was_days,
+                (ChangeKind.notice_shortened, ChangeKind.notice_lengthened),
+                f"{name}: {was_days} -> {now_days}",
+                "future changes are announced later",
+            )
+    yield from _texts(("changes",), old.changes, new.changes, ("channel",))
+
+    added, removed, kept = _matched(old.sections, new.sections, lambda s: s.key)
+    for key, _ in added:
+        yield _ordinary(("sections", key), ChangeKind.text_changed, f"new section {key}", _WORDING)
+    for key, _ in removed:
+        yield _ordinary(("sections", key), ChangeKind.text_changed, f"section {key} removed")
+    for key, before, after in kept:
+        yield from _texts(("sections", key), before, after, ("title", "text"))

@@ -1,0 +1,108 @@
+"""The building blocks of every comparison: parts matched by key, and each difference judged
+significant or ordinary for the subject."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from typing import TypeVar
+
+from pydantic import BaseModel
+
+from policyvault.domain.policy.diff.canonical import _same
+from policyvault.domain.policy.diff.model import Change, ChangeKind, ChangePath, Significance
+
+T = TypeVar("T")
+
+_WORDING = "wording only; what is processed does not change"
+_NARROWER = "narrows processing or adds protection"
+_CONTACT = "where subjects reach the controller; nothing processed changes"
+
+Verdict = tuple[ChangeKind, str]  # the kind, and why a subject would care
+
+
+def _significant(
+    path: ChangePath, kind: ChangeKind, summary: str, reason: str, purposes: Iterable[str] = ()
+) -> Change:
+    return Change(path, kind, Significance.significant, summary, reason, tuple(purposes))
+
+
+def _ordinary(path: ChangePath, kind: ChangeKind, summary: str, reason: str = _NARROWER) -> Change:
+    return Change(path, kind, Significance.ordinary, summary, reason)
+
+
+def _judged(
+    path: ChangePath,
+    worse: bool,
+    kinds: tuple[ChangeKind, ChangeKind],
+    summary: str,
+    reason: str,
+    purposes: Iterable[str] = (),
+) -> Change:
+    """Significant (the first kind) when the change is worse for the subject, else ordinary."""
+    if worse:
+        return _significant(path, kinds[0], summary, reason, purposes)
+    return _ordinary(path, kinds[1], summary)
+
+
+def _flag(
+    path: ChangePath,
+    was: bool,
+    now: bool,
+    worse_if: bool,
+    kinds: tuple[ChangeKind, ChangeKind],
+    what: str,
+    reason: str,
+    purposes: Iterable[str] = (),
+) -> Iterator[Change]:
+    if was != now:
+        summary = f"{what}: {'yes' if was else 'no'} -> {'yes' if now else 'no'}"
+        yield _judged(path, now is worse_if, kinds, summary, reason, purposes)
+
+
+def _grown(
+    path: ChangePath,
+    was: Iterable[str],
+    now: Iterable[str],
+    kinds: tuple[ChangeKind, ChangeKind],
+    texts: tuple[str, str],
+    reason: str,
+    purposes: Callable[[list[str]], Iterable[str]] | Iterable[str] = (),
+) -> Iterator[Change]:
+    """A significant change for the values ``now`` adds to ``was``, an ordinary one for those
+    it drops; ``texts`` introduce the two lists."""
+    was, now = list(was), list(now)
+    added, dropped = _new_of(was, now), _new_of(now, was)
+    if added:
+        touched = purposes(added) if callable(purposes) else purposes
+        yield _significant(path, kinds[0], f"{texts[0]} {_listed(added)}", reason, touched)
+    if dropped:
+        yield _ordinary(path, kinds[1], f"{texts[1]} {_listed(dropped)}")
+
+
+def _matched(
+    old: Iterable[T], new: Iterable[T], key: Callable[[T], str]
+) -> tuple[list[tuple[str, T]], list[tuple[str, T]], list[tuple[str, T, T]]]:
+    """(added, removed, kept) by key: added and kept in the new order, removed in the old."""
+    before = {key(x): x for x in old}
+    after = {key(x): x for x in new}
+    added = [(k, x) for k, x in after.items() if k not in before]
+    removed = [(k, x) for k, x in before.items() if k not in after]
+    kept = [(k, before[k], x) for k, x in after.items() if k in before]
+    return added, removed, kept
+
+
+def _texts(
+    path: ChangePath, old: BaseModel, new: BaseModel, names: Sequence[str]
+) -> Iterator[Change]:
+    for name in names:
+        if not _same(getattr(old, name), getattr(new, name)):
+            yield _ordinary((*path, name), ChangeKind.text_changed, f"{name} edited", _WORDING)
+
+
+def _listed(values: Iterable[object]) -> str:
+    return ", ".join(str(v) for v in values) or "nothing"
+
+
+def _new_of(old: Iterable[str], new: Iterable[str]) -> list[str]:
+    seen = set(old)
+    return [v for v in new if v not in seen]
