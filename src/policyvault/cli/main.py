@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import typer
 
+from policyvault.cli import audit as audit_commands
 from policyvault.cli import policy as policy_commands
 from policyvault.cli.serve import serve
 
@@ -14,6 +15,7 @@ app = typer.Typer(
     add_completion=False,
 )
 app.add_typer(policy_commands.app, name="policy")
+app.add_typer(audit_commands.app, name="audit")
 app.command("serve")(serve)
 
 
