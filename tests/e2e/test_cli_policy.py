@@ -73,3 +73,10 @@ def test_schema_export_is_a_json_schema_naming_the_version() -> None:
     assert schema["title"] == "PolicyVault policy file (policyvault/v1)"
     assert "items" in schema["properties"]
     assert schema["additionalProperties"] is False
+
+
+def test_render_to_an_unwritable_path_is_a_one_line_error() -> None:
+    result = policyvault("policy", "render", str(POLICIES[0]), "-o", "/nonexistent-dir/notice.html")
+    assert result.returncode == 1
+    assert result.stderr.strip().startswith("error: cannot write /nonexistent-dir/notice.html")
+    assert "Traceback" not in result.stderr

@@ -94,7 +94,12 @@ def read_policy_file(path: str | Path) -> PolicyCheck:
         return _failed(
             name, positions, codes.BAD_VALUE, f"file is larger than {MAX_POLICY_BYTES} bytes"
         )
-    return read_policy_text(raw.decode("utf-8", errors="replace"), name)
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        line = raw[: exc.start].count(b"\n") + 1
+        return _failed_at(name, positions, line, "the file is not UTF-8 text")
+    return read_policy_text(text, name)
 
 
 def read_policy_text(text: str, name: str = "<policy>") -> PolicyCheck:
@@ -118,12 +123,22 @@ def read_policy_text(text: str, name: str = "<policy>") -> PolicyCheck:
     if not isinstance(document, CommentedMap):
         return _failed(name, positions, codes.WRONG_TYPE, "a policy file must be a YAML mapping")
 
-    odd_key = _first_complex_key(document)
+    try:
+        odd_key = _first_complex_key(document, _Budget())
+        plain = _plain(document, (), positions, _Budget())
+    except (_TooLarge, RecursionError):
+        # Aliases can expand a few hundred bytes into billions of values (a "billion
+        # laughs" document): a policy never needs that many, so refuse instead of expanding.
+        return _failed_at(
+            name,
+            positions,
+            1,
+            f"the document expands to more than {MAX_VALUES} values (aliases?): not a policy",
+        )
     if odd_key is not None:
         return _failed_at(
             name, positions, odd_key, "mapping keys must be plain words, not lists or mappings"
         )
-    plain = _plain(document, (), positions)
     try:
         policy = Policy.model_validate(plain)
     except ValidationError as exc:
@@ -162,32 +177,53 @@ def locate(name: str, finding: Finding, positions: PositionMap) -> LocatedFindin
     return LocatedFinding(name, line, col, finding.code, finding.message, finding.severity)
 
 
-def _first_complex_key(node: Any) -> int | None:
+MAX_VALUES = 200_000
+
+
+class _TooLarge(Exception):
+    pass
+
+
+class _Budget:
+    """Counts the values a walk visits, aliases expanded, and stops it past MAX_VALUES."""
+
+    def __init__(self) -> None:
+        self.left = MAX_VALUES
+
+    def spend(self) -> None:
+        self.left -= 1
+        if self.left < 0:
+            raise _TooLarge
+
+
+def _first_complex_key(node: Any, budget: _Budget) -> int | None:
     """The line of the first key that is itself a list or mapping (``{0}: x``), if any."""
+    budget.spend()
     if isinstance(node, CommentedMap):
         for key in node:
             if not isinstance(key, (str, int, bool)):
                 return int(node.lc.line) + 1
-            found = _first_complex_key(node[key])
+            found = _first_complex_key(node[key], budget)
             if found is not None:
                 return found
     elif isinstance(node, CommentedSeq):
         for value in node:
-            found = _first_complex_key(value)
+            found = _first_complex_key(value, budget)
             if found is not None:
                 return found
     return None
 
 
-def _plain(node: Any, path: FindingPath, positions: PositionMap) -> Any:
+def _plain(node: Any, path: FindingPath, positions: PositionMap, budget: _Budget) -> Any:
     """The document as plain Python values, recording where each value sits."""
+    budget.spend()
     if isinstance(node, CommentedMap):
         out: dict[str, Any] = {}
         for key in node:
             child = (*path, str(key))
             with contextlib.suppress(KeyError, TypeError):  # ruamel records every key
                 positions.add(child, node.lc.value(key), node.lc.key(key))
-            out[str(key)] = _plain(node[key], child, positions)
+            out[str(key)] = _plain(node[key], child, positions, budget)
         return out
     if isinstance(node, CommentedSeq):
         items = []
@@ -195,7 +231,7 @@ def _plain(node: Any, path: FindingPath, positions: PositionMap) -> Any:
             child = (*path, index)
             position = node.lc.item(index)
             positions.add(child, position, position)
-            items.append(_plain(value, child, positions))
+            items.append(_plain(value, child, positions, budget))
         return items
     if isinstance(node, str):
         return str(node)

@@ -66,7 +66,10 @@ def _duration(value: Any) -> Duration:
         return value
     if not isinstance(value, str):
         raise ValueError("expected an ISO 8601 duration such as P3Y or P36M")
-    return Duration.parse(value)
+    period = Duration.parse(value)
+    if period.months == 0 and period.days == 0:
+        raise ValueError("a period of zero length is not a period (expected e.g. P1D or P3Y)")
+    return period
 
 
 def _serialize_period(value: Duration, info: SerializationInfo) -> str:
