@@ -93,7 +93,11 @@ def render(
     if output is None:
         typer.echo(text, nl=False)
     else:
-        output.write_text(text, encoding="utf-8")
+        try:
+            output.write_text(text, encoding="utf-8")
+        except OSError as exc:
+            err.print(f"error: cannot write {output}: {exc.strerror}", markup=False)
+            raise typer.Exit(1) from None
         err.print(f"wrote {output}", markup=False)
 
 
