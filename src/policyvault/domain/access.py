@@ -74,6 +74,7 @@ class Grant:
     granted_at: datetime
     expires_at: datetime | None = None
     revoked_at: datetime | None = None
+    id: str = ""
 
     def live(self, now: datetime) -> bool:
         if self.granted_at > now:

@@ -3,11 +3,12 @@ and satisfy these protocols structurally (they do not import this module)."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import AbstractContextManager
 from datetime import datetime
 from typing import Protocol
 
+from policyvault.domain.access import Grant
 from policyvault.domain.audit import (
     AuditEvent,
     AuditQuery,
@@ -16,8 +17,17 @@ from policyvault.domain.audit import (
     PruneCutoffs,
     StoredCheckpoint,
 )
+from policyvault.domain.consent import ConsentEvent
+from policyvault.domain.vault import (
+    Disclosure,
+    ItemFreeze,
+    ProcessingLimit,
+    SealedItem,
+    Subject,
+    SubjectEvent,
+)
 
-__all__ = ["AuditReader", "AuditStore"]
+__all__ = ["AuditReader", "AuditStore", "VaultSession", "VaultStore"]
 
 
 class AuditReader(Protocol):
@@ -74,3 +84,62 @@ class AuditStore(Protocol):
     def prune(self, *, through_seq: int, event: AuditEvent, recorded_at: datetime) -> AuditRecord:
         """In one transaction: drop entries ``1..through_seq`` (a kept checkpoint must have exactly
         that size), drop the checkpoints before it, make it the anchor, and append ``event``."""
+
+
+class VaultSession(Protocol):
+    """One transaction over the vault's records. Everything written through a session, and
+    the audit entries written with ``audit_connection``, commits or rolls back together."""
+
+    @property
+    def audit_connection(self) -> object:
+        """The transaction handle to pass to ``AuditLog.record(connection=...)``."""
+
+    # subjects and their keys
+    def add_subject(self, subject: Subject, wrapped_key: bytes) -> None: ...
+    def subject(self, subject_id: str) -> Subject | None: ...
+    def update_subject(self, subject: Subject) -> None: ...
+    def wrapped_key(self, subject_id: str) -> bytes | None: ...
+    def replace_wrapped_key(self, subject_id: str, wrapped_key: bytes, key_id: str) -> None: ...
+    def destroy_key(self, subject_id: str, at: datetime) -> None:
+        """Crypto-shredding: forget the wrapped data key for good."""
+
+    def subject_ids(self, after: str | None = None, limit: int = 1000) -> list[str]:
+        """Subject ids in id order, a page at a time (for key rotation and sweeps)."""
+
+    # items
+    def put_item(self, item: SealedItem) -> None:
+        """Insert or replace the item (subject_id, item_key)."""
+
+    def items(self, subject_id: str, keys: Sequence[str] | None = None) -> list[SealedItem]: ...
+    def delete_items(self, subject_id: str, keys: Sequence[str]) -> int: ...
+
+    # blind index
+    def add_lookup(self, subject_id: str, kind: str, digest: str) -> None: ...
+    def find_subjects(self, kind: str, digest: str) -> list[str]: ...
+    def delete_lookups(self, subject_id: str, kind: str | None = None) -> None: ...
+
+    # the consent ledger (append-only) and subject events
+    def add_consent(self, event: ConsentEvent, sealed_evidence: bytes | None) -> None: ...
+    def consents(self, subject_id: str) -> list[ConsentEvent]: ...
+    def add_event(self, event: SubjectEvent) -> None: ...
+    def events(self, subject_id: str) -> list[SubjectEvent]: ...
+
+    # restrictions, objections, freezes
+    def add_limit(self, limit: ProcessingLimit) -> None: ...
+    def lift_limit(self, limit_id: str, at: datetime) -> None: ...
+    def limits(self, subject_id: str) -> list[ProcessingLimit]: ...
+    def add_freeze(self, freeze: ItemFreeze) -> None: ...
+    def release_freezes(self, subject_id: str, request_id: str, at: datetime) -> None: ...
+    def freezes(self, subject_id: str) -> list[ItemFreeze]: ...
+
+    # grants and disclosures
+    def add_grant(self, grant: Grant) -> None: ...
+    def revoke_grant(self, grant_id: str, at: datetime) -> bool: ...
+    def grants(self, actor_id: str | None = None) -> list[Grant]: ...
+    def add_disclosure(self, disclosure: Disclosure) -> None: ...
+    def disclosures(self, subject_id: str) -> list[Disclosure]: ...
+
+
+class VaultStore(Protocol):
+    def session(self) -> AbstractContextManager[VaultSession]:
+        """A transaction: committed when the block ends, rolled back if it raises."""

@@ -86,7 +86,7 @@ def _email(key: str, item: Item, value: Any, region: str) -> CheckedValue:
     try:
         checked = validate_email(value.strip(), check_deliverability=False)
     except EmailNotValidError:
-        raise InvalidValue(key, "an e-mail address such as user@example.com") from None
+        raise InvalidValue(key, "an e-mail address") from None
     normalised = checked.normalized
     return CheckedValue(normalised.encode(), lookup=normalised.lower())
 

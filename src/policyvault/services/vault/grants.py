@@ -1,0 +1,62 @@
+"""Grants: which actor may process personal data for which purpose, until when. Grants,
+changes and revocations are themselves audited (kept 3 years: Safety Standard Art 5(3))."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from policyvault.domain.access import STATUTORY_PURPOSE, Grant
+from policyvault.domain.audit import Actor, Decision
+from policyvault.domain.errors import InvalidInput, NotFound
+from policyvault.services.vault.context import VaultContext
+
+GRANT_ACTION = "grant.create"
+REVOKE_ACTION = "grant.revoke"
+
+
+def grant(
+    ctx: VaultContext, actor_id: str, purpose: str, by: Actor, expires_at: datetime | None = None
+) -> Grant:
+    if purpose != STATUTORY_PURPOSE and purpose not in ctx.policy.purposes:
+        raise InvalidInput(f"purpose {purpose!r} is not declared in the policy")
+    now = ctx.now()
+    if expires_at is not None and (expires_at.tzinfo is None or expires_at <= now):
+        raise InvalidInput("a grant expires at a timezone-aware time in the future")
+    new = Grant(
+        actor_id=actor_id, purpose=purpose, granted_at=now, expires_at=expires_at, id=ctx.new_id()
+    )
+    with ctx.store.session() as session:
+        session.add_grant(new)
+        ctx.record(
+            session,
+            by,
+            GRANT_ACTION,
+            Decision.allow("grant", f"grant for {purpose}"),
+            purpose=purpose,
+            details={
+                "grant": new.id,
+                "grantee": actor_id,
+                "expires_at": expires_at.isoformat() if expires_at else None,
+            },
+        )
+    return new
+
+
+def revoke(ctx: VaultContext, grant_id: str, by: Actor) -> None:
+    with ctx.store.session() as session:
+        existing = next((g for g in session.grants() if g.id == grant_id), None)
+        if existing is None or not session.revoke_grant(grant_id, ctx.now()):
+            raise NotFound(f"no live grant {grant_id!r}")
+        ctx.record(
+            session,
+            by,
+            REVOKE_ACTION,
+            Decision.allow("grant", f"grant for {existing.purpose} revoked"),
+            purpose=existing.purpose,
+            details={"grant": grant_id, "grantee": existing.actor_id},
+        )
+
+
+def list_grants(ctx: VaultContext, actor_id: str | None = None) -> list[Grant]:
+    with ctx.store.session() as session:
+        return session.grants(actor_id)

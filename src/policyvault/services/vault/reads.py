@@ -1,0 +1,214 @@
+"""Reading and disclosing: plaintext leaves the vault only for a purpose the policy and the
+subject allow, and every decision, allowed or denied, leaves an audit entry."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+from policyvault.domain.access import (
+    AccessDecision,
+    AccessRequest,
+    Rule,
+    SubjectFacts,
+    decide_access,
+)
+from policyvault.domain.audit import Actor, Decision
+from policyvault.domain.consent import consent_state
+from policyvault.domain.errors import InvalidInput
+from policyvault.domain.policy.data import Basis, ConsentCategory
+from policyvault.domain.policy.parties import Processor, ThirdParty
+from policyvault.domain.vault import Disclosure
+from policyvault.services.ports import VaultSession
+from policyvault.services.vault.context import VaultContext
+
+
+@dataclass(frozen=True)
+class ReadResult:
+    decision: AccessDecision
+    values: dict[str, bytes] = field(default_factory=dict)
+    missing: tuple[str, ...] = ()  # allowed, but the subject has no value for these
+
+    @property
+    def allowed(self) -> bool:
+        return self.decision.allowed
+
+
+def read(
+    ctx: VaultContext, subject_id: str, items: Sequence[str], purpose: str, actor: Actor
+) -> ReadResult:
+    keys = _item_keys(ctx, items)
+    with ctx.store.session() as session:
+        subject = ctx.subject(session, subject_id)
+        facts = ctx.facts(session, subject)
+        decision = _decide(ctx, session, facts, keys, purpose, actor)
+        _audit(ctx, session, actor, "vault.read", decision, subject_id, purpose, keys)
+        if not decision.allowed:
+            return ReadResult(decision)
+        values, missing = _open(ctx, session, subject_id, keys)
+    return ReadResult(decision, values, missing)
+
+
+def disclose(
+    ctx: VaultContext,
+    subject_id: str,
+    items: Sequence[str],
+    recipient_id: str,
+    purpose: str,
+    actor: Actor,
+    *,
+    legal_reference: str | None = None,
+) -> ReadResult:
+    """Hand items to a declared processor or third party, and remember who got what."""
+    keys = _item_keys(ctx, items)
+    with ctx.store.session() as session:
+        subject = ctx.subject(session, subject_id)
+        facts = ctx.facts(session, subject)
+        decision = _recipient_decision(ctx, facts, keys, recipient_id, purpose, legal_reference)
+        if decision is None:
+            decision = _decide(ctx, session, facts, keys, purpose, actor)
+        details = {"recipient": recipient_id}
+        _audit(ctx, session, actor, "vault.disclose", decision, subject_id, purpose, keys, details)
+        if not decision.allowed:
+            return ReadResult(decision)
+        values, missing = _open(ctx, session, subject_id, keys)
+        session.add_disclosure(
+            Disclosure(
+                id=ctx.new_id(),
+                subject_id=subject_id,
+                recipient_id=recipient_id,
+                purpose=purpose,
+                item_keys=tuple(sorted(values)),
+                at=ctx.now(),
+                actor_id=actor.id,
+                legal_reference=legal_reference,
+            )
+        )
+    return ReadResult(decision, values, missing)
+
+
+def _item_keys(ctx: VaultContext, items: Sequence[str]) -> tuple[str, ...]:
+    if isinstance(items, str) or not items:
+        raise InvalidInput("name the items to read as a non-empty list of item keys")
+    unknown = sorted({str(i) for i in items if i not in ctx.policy.items})
+    if unknown:
+        raise InvalidInput(f"items not declared in the policy: {', '.join(unknown)}")
+    return tuple(dict.fromkeys(items))
+
+
+def _decide(
+    ctx: VaultContext,
+    session: VaultSession,
+    facts: SubjectFacts,
+    keys: tuple[str, ...],
+    purpose: str,
+    actor: Actor,
+) -> AccessDecision:
+    request = AccessRequest(
+        subject_id=facts.subject_id, items=keys, purpose=purpose, actor_id=actor.id
+    )
+    decision = decide_access(ctx.policy, request, facts, session.grants(actor.id), ctx.now())
+    if decision.allowed:
+        hashed = [i.item_key for i in session.items(facts.subject_id, keys) if i.hashed]
+        if hashed:
+            return AccessDecision.deny(
+                Rule.item_not_in_purpose,
+                f"{', '.join(hashed)} can only be verified, never read",
+            )
+    return decision
+
+
+def _open(
+    ctx: VaultContext, session: VaultSession, subject_id: str, keys: tuple[str, ...]
+) -> tuple[dict[str, bytes], tuple[str, ...]]:
+    subject = ctx.subject(session, subject_id)
+    data_key = ctx.data_key(session, subject)
+    stored = {i.item_key: i for i in session.items(subject_id, keys)}
+    values = {
+        key: ctx.open(data_key, subject_id, key, stored[key].sealed)
+        for key in keys
+        if key in stored
+    }
+    return values, tuple(k for k in keys if k not in stored)
+
+
+def _recipient_decision(
+    ctx: VaultContext,
+    facts: SubjectFacts,
+    keys: tuple[str, ...],
+    recipient_id: str,
+    purpose: str,
+    legal_reference: str | None,
+) -> AccessDecision | None:
+    """A denial when the recipient may not receive these items now; None to go on."""
+    policy = ctx.policy
+    recipient: Processor | ThirdParty | None = next(
+        (p for p in policy.processors if p.id == recipient_id), None
+    )
+    if recipient is None and policy.provision is not None:
+        recipient = next((t for t in policy.provision.recipients if t.id == recipient_id), None)
+    if recipient is None:
+        return AccessDecision.deny(
+            Rule.unknown_purpose, f"recipient {recipient_id!r} is not declared in the policy"
+        )
+    if purpose not in recipient.purposes:
+        return AccessDecision.deny(
+            Rule.item_not_in_purpose, f"{recipient_id!r} is not declared for purpose {purpose!r}"
+        )
+    outside = [k for k in keys if k not in recipient.items]
+    if outside:
+        return AccessDecision.deny(
+            Rule.item_not_in_purpose,
+            f"{recipient_id!r} is not declared to receive {', '.join(outside)}",
+        )
+    if isinstance(recipient, ThirdParty) and recipient.basis is Basis.legal_obligation:
+        if not legal_reference:
+            return AccessDecision.deny(
+                Rule.lawful_basis, "provision under a legal obligation needs its legal reference"
+            )
+        return None
+    category = recipient.consent_category
+    if category is not None and not _consent_holds(ctx, facts, category, purpose):
+        return AccessDecision.deny(
+            Rule.lawful_basis,
+            f"no {category.value} consent for {recipient_id!r} ({purpose!r})",
+        )
+    return None
+
+
+def _consent_holds(
+    ctx: VaultContext, facts: SubjectFacts, category: ConsentCategory, purpose: str
+) -> bool:
+    return consent_state(facts.consents, category, purpose, ctx.now()).holds
+
+
+def _audit(
+    ctx: VaultContext,
+    session: VaultSession,
+    actor: Actor,
+    action: str,
+    decision: AccessDecision,
+    subject_id: str,
+    purpose: str,
+    keys: tuple[str, ...],
+    details: dict[str, str] | None = None,
+) -> None:
+    if decision.rule is not None:
+        rule = decision.rule.value
+    else:
+        rule = f"basis.{decision.basis.value}" if decision.basis else "allowed"
+    audit_decision = (
+        Decision.allow(rule, decision.reason)
+        if decision.allowed
+        else Decision.deny(rule, decision.reason)
+    )
+    ctx.record(
+        session,
+        actor,
+        action,
+        audit_decision,
+        subject_id=subject_id,
+        purpose=purpose,
+        item_keys=keys,
+        details=details,
+    )

@@ -1,0 +1,209 @@
+"""A subject's life after collection: events the retention rules wait for, corrections,
+lookups by blind index, password checks, guardian consent, and crypto-shredding."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import replace
+from typing import Any
+
+from policyvault.crypto.blind_index import IndexKind, blind_index, normalise
+from policyvault.crypto.passwords import hash_password, verify_password
+from policyvault.domain.audit import Actor, Decision
+from policyvault.domain.errors import InvalidInput, NotFound
+from policyvault.domain.policy.data import ItemType
+from policyvault.domain.policy.retention import BUILTIN_EVENTS
+from policyvault.domain.vault import SealedItem, SubjectEvent
+from policyvault.services.values import check_value
+from policyvault.services.vault.context import VaultContext
+
+GUARDIAN_ITEM = "guardian.consent_record"  # sealed: who the guardian is and how verified
+
+
+def record_event(ctx: VaultContext, subject_id: str, name: str, actor: Actor) -> SubjectEvent:
+    """An event such as ``account_closed`` or ``inquiry_completed``, for the retention rules
+    and the lawful bases (a closed account ends the contract)."""
+    if name not in BUILTIN_EVENTS and name not in ctx.policy.events:
+        raise InvalidInput(f"event {name!r} is neither built in nor declared by the policy")
+    if name in ("collected", "consent_given", "consent_withdrawn"):
+        raise InvalidInput(f"event {name!r} is recorded by the vault itself")
+    with ctx.store.session() as session:
+        ctx.subject(session, subject_id)
+        event = SubjectEvent(subject_id, name, ctx.now(), actor.id)
+        session.add_event(event)
+        ctx.record(
+            session,
+            actor,
+            "subject.event",
+            Decision.allow("event", f"{name} recorded"),
+            subject_id=subject_id,
+            details={"event": name},
+        )
+    return event
+
+
+def correct(ctx: VaultContext, subject_id: str, item_key: str, value: Any, actor: Actor) -> None:
+    """Replace a stored value. The old value is overwritten, not kept."""
+    item = ctx.policy.items.get(item_key)
+    if item is None:
+        raise InvalidInput(f"item {item_key!r} is not declared in the policy")
+    checked = check_value(item_key, item, value)
+    now = ctx.now()
+    with ctx.store.session() as session:
+        subject = ctx.subject(session, subject_id)
+        stored = next(iter(session.items(subject_id, [item_key])), None)
+        if stored is None:
+            raise NotFound(f"the subject has no {item_key!r} to correct")
+        if stored.archived:
+            raise InvalidInput(f"{item_key!r} is kept under a statute and cannot be corrected")
+        if item.type is ItemType.password:
+            sealed, hashed = hash_password(value).encode(), True
+        else:
+            data_key = ctx.data_key(session, subject)
+            sealed, hashed = ctx.seal(data_key, subject_id, item_key, checked.data), False
+        session.put_item(
+            replace(
+                stored, sealed=sealed, hashed=hashed, updated_at=now, media_type=checked.media_type
+            )
+        )
+        kind = _index_kind(item.type)
+        if kind is not None:
+            session.delete_lookups(subject_id, kind.value)
+            digest = blind_index(
+                ctx.keys.blind_index_key(), kind, normalise(kind, checked.data.decode())
+            )
+            session.add_lookup(subject_id, kind.value, digest)
+        ctx.record(
+            session,
+            actor,
+            "vault.correct",
+            Decision.allow("correction", f"{item_key} replaced"),
+            subject_id=subject_id,
+            item_keys=(item_key,),
+        )
+
+
+def find_subjects(ctx: VaultContext, kind: IndexKind, raw: str, actor: Actor) -> list[str]:
+    """Subjects with this email or phone number, found by blind index without decrypting."""
+    digest = blind_index(ctx.keys.blind_index_key(), kind, normalise(kind, raw))
+    with ctx.store.session() as session:
+        found = [
+            s
+            for s in session.find_subjects(kind.value, digest)
+            if (subject := session.subject(s)) is not None and subject.shredded_at is None
+        ]
+        ctx.record(
+            session,
+            actor,
+            "vault.lookup",
+            Decision.allow("blind_index", f"lookup by {kind.value}"),
+            details={"kind": kind.value, "found": len(found)},
+        )
+    return found
+
+
+def check_password(
+    ctx: VaultContext, subject_id: str, item_key: str, password: str, actor: Actor
+) -> bool:
+    with ctx.store.session() as session:
+        ctx.subject(session, subject_id)
+        stored = next(iter(session.items(subject_id, [item_key])), None)
+        ok = (
+            stored is not None
+            and stored.hashed
+            and isinstance(password, str)
+            and verify_password(stored.sealed.decode(), password)
+        )
+        ctx.record(
+            session,
+            actor,
+            "vault.verify_password",
+            Decision.allow("password", "verified") if ok else Decision.deny("password", "no match"),
+            subject_id=subject_id,
+            item_keys=(item_key,),
+        )
+    return ok
+
+
+def record_guardian_consent(
+    ctx: VaultContext,
+    subject_id: str,
+    *,
+    guardian_name: str,
+    relationship: str,
+    method: str,
+    evidence_reference: str,
+    actor: Actor,
+) -> None:
+    """A legal representative's consent for a child below the minimum age (PIPA Art 22-2,
+    COPPA). Who the guardian is stays sealed with the child's key."""
+    for field, text in (
+        ("guardian_name", guardian_name),
+        ("relationship", relationship),
+        ("method", method),
+        ("evidence_reference", evidence_reference),
+    ):
+        if not isinstance(text, str) or not text.strip() or len(text) > 500:
+            raise InvalidInput(f"{field} must be a non-empty text of at most 500 characters")
+    now = ctx.now()
+    with ctx.store.session() as session:
+        subject = ctx.subject(session, subject_id)
+        data_key = ctx.data_key(session, subject)
+        record = json.dumps(
+            {
+                "guardian": guardian_name,
+                "relationship": relationship,
+                "method": method,
+                "evidence": evidence_reference,
+            },
+            sort_keys=True,
+        ).encode()
+        session.put_item(
+            SealedItem(
+                subject_id=subject_id,
+                item_key=GUARDIAN_ITEM,
+                sealed=ctx.seal(data_key, subject_id, GUARDIAN_ITEM, record),
+                point="guardian_consent",
+                collected_at=now,
+                updated_at=now,
+            )
+        )
+        session.update_subject(replace(subject, guardian_consent_at=now))
+        ctx.record(
+            session,
+            actor,
+            "subject.guardian_consent",
+            Decision.allow("guardian_consent", "legal representative consent recorded"),
+            subject_id=subject_id,
+            details={
+                "method": "".join(c for c in method.lower() if c.isalnum() or c == "_")[:40]
+                or "unspecified"
+            },
+        )
+
+
+def shred(ctx: VaultContext, subject_id: str, actor: Actor, *, reason: str) -> None:
+    """Destroy the subject's data key and every value: whatever copy of the ciphertext
+    survives anywhere (a backup, a replica) can no longer be read."""
+    with ctx.store.session() as session:
+        ctx.subject(session, subject_id)
+        keys = [i.item_key for i in session.items(subject_id)]
+        session.delete_items(subject_id, keys)
+        session.delete_lookups(subject_id)
+        session.destroy_key(subject_id, ctx.now())
+        ctx.record(
+            session,
+            actor,
+            "vault.shred",
+            Decision.allow("destruction", reason),
+            subject_id=subject_id,
+            item_keys=tuple(k for k in keys if k.replace(".", "_").isidentifier()),
+        )
+
+
+def _index_kind(kind: ItemType) -> IndexKind | None:
+    if kind is ItemType.email:
+        return IndexKind.email
+    if kind is ItemType.phone:
+        return IndexKind.phone
+    return None

@@ -1,0 +1,184 @@
+"""The in-memory vault: the twin of the SQL stores for tests and demos. A session works on a
+copy of the state and publishes it on success, so a failed operation leaves nothing behind,
+and it shares one transaction with the in-memory audit log."""
+
+from __future__ import annotations
+
+import copy
+import threading
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass, field, replace
+from datetime import datetime
+
+from policyvault.domain.access import Grant
+from policyvault.domain.consent import ConsentEvent
+from policyvault.domain.vault import (
+    Disclosure,
+    ItemFreeze,
+    ProcessingLimit,
+    SealedItem,
+    Subject,
+    SubjectEvent,
+)
+from policyvault.storage.audit_memory import InMemoryAuditStore
+
+
+@dataclass
+class _State:
+    subjects: dict[str, Subject] = field(default_factory=dict)
+    keys: dict[str, bytes] = field(default_factory=dict)
+    items: dict[tuple[str, str], SealedItem] = field(default_factory=dict)
+    lookups: set[tuple[str, str, str]] = field(default_factory=set)  # (kind, digest, subject)
+    consents: list[tuple[ConsentEvent, bytes | None]] = field(default_factory=list)
+    events: list[SubjectEvent] = field(default_factory=list)
+    limits: dict[str, ProcessingLimit] = field(default_factory=dict)
+    freezes: list[ItemFreeze] = field(default_factory=list)
+    grants: dict[str, Grant] = field(default_factory=dict)
+    disclosures: list[Disclosure] = field(default_factory=list)
+
+
+class InMemoryVaultStore:
+    def __init__(self, audit_store: InMemoryAuditStore) -> None:
+        self.audit_store = audit_store
+        self._state = _State()
+        self._lock = threading.RLock()
+
+    @contextmanager
+    def session(self) -> Iterator[InMemoryVaultSession]:
+        with self._lock, self.audit_store.transaction() as audit_tx:
+            working = copy.deepcopy(self._state)
+            yield InMemoryVaultSession(working, audit_tx)
+            self._state = working  # only reached when the block did not raise
+
+    def raw_state(self) -> _State:
+        """For tests that look at what is stored."""
+        return self._state
+
+
+class InMemoryVaultSession:
+    def __init__(self, state: _State, audit_connection: object) -> None:
+        self._s = state
+        self._audit = audit_connection
+
+    @property
+    def audit_connection(self) -> object:
+        return self._audit
+
+    # subjects and keys --------------------------------------------------------------------------
+
+    def add_subject(self, subject: Subject, wrapped_key: bytes) -> None:
+        if subject.id in self._s.subjects:
+            raise ValueError("subject id already exists")
+        self._s.subjects[subject.id] = subject
+        self._s.keys[subject.id] = wrapped_key
+
+    def subject(self, subject_id: str) -> Subject | None:
+        return self._s.subjects.get(subject_id)
+
+    def update_subject(self, subject: Subject) -> None:
+        self._s.subjects[subject.id] = subject
+
+    def wrapped_key(self, subject_id: str) -> bytes | None:
+        return self._s.keys.get(subject_id)
+
+    def replace_wrapped_key(self, subject_id: str, wrapped_key: bytes, key_id: str) -> None:
+        self._s.keys[subject_id] = wrapped_key
+        self._s.subjects[subject_id] = replace(self._s.subjects[subject_id], key_id=key_id)
+
+    def destroy_key(self, subject_id: str, at: datetime) -> None:
+        self._s.keys.pop(subject_id, None)
+        subject = self._s.subjects[subject_id]
+        self._s.subjects[subject_id] = replace(subject, shredded_at=at)
+
+    def subject_ids(self, after: str | None = None, limit: int = 1000) -> list[str]:
+        ids = sorted(i for i in self._s.subjects if after is None or i > after)
+        return ids[:limit]
+
+    # items --------------------------------------------------------------------------------------
+
+    def put_item(self, item: SealedItem) -> None:
+        self._s.items[(item.subject_id, item.item_key)] = item
+
+    def items(self, subject_id: str, keys: Sequence[str] | None = None) -> list[SealedItem]:
+        found = [i for (s, _), i in self._s.items.items() if s == subject_id]
+        if keys is not None:
+            found = [i for i in found if i.item_key in keys]
+        return sorted(found, key=lambda i: i.item_key)
+
+    def delete_items(self, subject_id: str, keys: Sequence[str]) -> int:
+        gone = [k for k in keys if self._s.items.pop((subject_id, k), None) is not None]
+        return len(gone)
+
+    # blind index --------------------------------------------------------------------------------
+
+    def add_lookup(self, subject_id: str, kind: str, digest: str) -> None:
+        self._s.lookups.add((kind, digest, subject_id))
+
+    def find_subjects(self, kind: str, digest: str) -> list[str]:
+        return sorted(s for k, d, s in self._s.lookups if k == kind and d == digest)
+
+    def delete_lookups(self, subject_id: str, kind: str | None = None) -> None:
+        self._s.lookups = {
+            row for row in self._s.lookups if not (row[2] == subject_id and kind in (None, row[0]))
+        }
+
+    # consents and events ------------------------------------------------------------------------
+
+    def add_consent(self, event: ConsentEvent, sealed_evidence: bytes | None) -> None:
+        self._s.consents.append((event, sealed_evidence))
+
+    def consents(self, subject_id: str) -> list[ConsentEvent]:
+        return [e for e, _ in self._s.consents if e.subject_id == subject_id]
+
+    def add_event(self, event: SubjectEvent) -> None:
+        self._s.events.append(event)
+
+    def events(self, subject_id: str) -> list[SubjectEvent]:
+        return [e for e in self._s.events if e.subject_id == subject_id]
+
+    # limits and freezes -------------------------------------------------------------------------
+
+    def add_limit(self, limit: ProcessingLimit) -> None:
+        self._s.limits[limit.id] = limit
+
+    def lift_limit(self, limit_id: str, at: datetime) -> None:
+        self._s.limits[limit_id] = replace(self._s.limits[limit_id], lifted_at=at)
+
+    def limits(self, subject_id: str) -> list[ProcessingLimit]:
+        return [lim for lim in self._s.limits.values() if lim.subject_id == subject_id]
+
+    def add_freeze(self, freeze: ItemFreeze) -> None:
+        self._s.freezes.append(freeze)
+
+    def release_freezes(self, subject_id: str, request_id: str, at: datetime) -> None:
+        self._s.freezes = [
+            replace(f, released_at=at)
+            if f.subject_id == subject_id and f.request_id == request_id and f.released_at is None
+            else f
+            for f in self._s.freezes
+        ]
+
+    def freezes(self, subject_id: str) -> list[ItemFreeze]:
+        return [f for f in self._s.freezes if f.subject_id == subject_id]
+
+    # grants and disclosures ---------------------------------------------------------------------
+
+    def add_grant(self, grant: Grant) -> None:
+        self._s.grants[grant.id] = grant
+
+    def revoke_grant(self, grant_id: str, at: datetime) -> bool:
+        grant = self._s.grants.get(grant_id)
+        if grant is None or grant.revoked_at is not None:
+            return False
+        self._s.grants[grant_id] = replace(grant, revoked_at=at)
+        return True
+
+    def grants(self, actor_id: str | None = None) -> list[Grant]:
+        return [g for g in self._s.grants.values() if actor_id in (None, g.actor_id)]
+
+    def add_disclosure(self, disclosure: Disclosure) -> None:
+        self._s.disclosures.append(disclosure)
+
+    def disclosures(self, subject_id: str) -> list[Disclosure]:
+        return [d for d in self._s.disclosures if d.subject_id == subject_id]
