@@ -1,6 +1,10 @@
 """Fixtures for the store contract suites: a SQLite file per test, and a fresh PostgreSQL schema
 per test (dropped afterwards). PostgreSQL tests skip, saying why, when the server is unreachable.
 
+``vault_backend`` is the vault store on each technology with the audit store beside it: the
+memory pair, or both SQL stores on one engine of a database migrated to head (a new SQLite
+file per test; for PostgreSQL one migrated schema per module, emptied before each test).
+
 The server is POLICYVAULT_TEST_POSTGRES_URL, by default postgresql://postgres@127.0.0.1:5432/test.
 """
 
@@ -10,14 +14,27 @@ import os
 import socket
 import uuid
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
-from sqlalchemy import Engine, text
+from sqlalchemy import Engine, delete, text, update
 from sqlalchemy.engine import make_url
 
-from policyvault.storage.audit_sql import postgres_engine, sqlite_engine
+from policyvault.domain.audit.chain import GENESIS_HASH
+from policyvault.storage import audit_sql, vault_sql
+from policyvault.storage.audit_memory import InMemoryAuditStore
+from policyvault.storage.audit_sql import (
+    PostgresAuditStore,
+    SqlAuditStore,
+    SqliteAuditStore,
+    postgres_engine,
+    sqlite_engine,
+)
+from policyvault.storage.migrate import upgrade_database
+from policyvault.storage.vault_memory import InMemoryVaultStore
+from policyvault.storage.vault_sql import PostgresVaultStore, SqliteVaultStore, SqlVaultStore
 
 POSTGRES_URL = os.environ.get(
     "POLICYVAULT_TEST_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/test"
@@ -48,12 +65,18 @@ def postgres_url() -> str:
 
 @pytest.fixture
 def postgres_schema(postgres_url: str) -> Iterator[PostgresSchema]:
-    name = f"pv_audit_test_{uuid.uuid4().hex[:12]}"
-    admin = postgres_engine(postgres_url)
+    with _fresh_schema(postgres_url, "pv_audit_test") as schema:
+        yield schema
+
+
+@contextmanager
+def _fresh_schema(url: str, prefix: str) -> Iterator[PostgresSchema]:
+    name = f"{prefix}_{uuid.uuid4().hex[:12]}"
+    admin = postgres_engine(url)
     try:
         with admin.begin() as conn:
             conn.execute(text(f'CREATE SCHEMA "{name}"'))
-        yield PostgresSchema(postgres_url, name)
+        yield PostgresSchema(url, name)
     finally:
         with admin.begin() as conn:
             conn.execute(text(f'DROP SCHEMA IF EXISTS "{name}" CASCADE'))
@@ -76,3 +99,65 @@ class SqliteFile:
     def engine(self) -> Engine:
         # NORMAL is WAL's usual setting and keeps the suite quick; the locking is as with FULL
         return sqlite_engine(self.path, synchronous="NORMAL")
+
+
+# --- the vault -----------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class VaultBackend:
+    """A vault store and the audit store that shares its transactions; ``engine`` for SQL."""
+
+    name: str
+    store: InMemoryVaultStore | SqlVaultStore
+    audit_store: InMemoryAuditStore | SqlAuditStore
+    engine: Engine | None = None
+
+
+@pytest.fixture(scope="module")
+def migrated_postgres(postgres_url: str) -> Iterator[Engine]:
+    """One PostgreSQL schema migrated to head for a whole test module (dropped afterwards);
+    ``vault_backend`` empties its tables before each test."""
+    with _fresh_schema(postgres_url, "pv_vault_test") as schema:
+        engine = schema.engine()
+        try:
+            upgrade_database(engine)
+            yield engine
+        finally:
+            engine.dispose()
+
+
+def _empty_tables(engine: Engine) -> None:
+    """Back to a just-migrated database: no rows, and a new audit log."""
+    tables = [
+        *vault_sql.metadata.sorted_tables,
+        audit_sql.audit_entries,
+        audit_sql.audit_checkpoints,
+    ]
+    with engine.begin() as conn:
+        for table in tables:
+            conn.execute(delete(table))
+        conn.execute(
+            update(audit_sql.audit_state).values(head_seq=0, head_hash=GENESIS_HASH, anchor_size=0)
+        )
+
+
+@pytest.fixture(params=["memory", "sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
+def vault_backend(request: pytest.FixtureRequest) -> Iterator[VaultBackend]:
+    if request.param == "memory":
+        audit = InMemoryAuditStore()
+        yield VaultBackend("memory", InMemoryVaultStore(audit), audit)
+        return
+    if request.param == "postgres":
+        engine = request.getfixturevalue("migrated_postgres")
+        _empty_tables(engine)
+        yield VaultBackend(
+            "postgres", PostgresVaultStore(engine), PostgresAuditStore(engine), engine
+        )
+        return
+    engine = request.getfixturevalue("sqlite_file").engine()
+    try:
+        upgrade_database(engine)
+        yield VaultBackend("sqlite", SqliteVaultStore(engine), SqliteAuditStore(engine), engine)
+    finally:
+        engine.dispose()

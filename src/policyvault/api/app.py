@@ -1,28 +1,56 @@
-"""The HTTP API (``/v1``) and the public notice page. ``create_app`` is the factory: nothing is
-built at import time."""
+"""The HTTP API (``/v1``, OpenAPI at ``/openapi.json``). ``create_app`` is the factory:
+nothing is built at import time. Personal values travel only in request and response bodies,
+never in URLs, so access logs hold none."""
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
+from datetime import timedelta
 from typing import Any, Literal
 
-from fastapi import FastAPI, HTTPException, Query
-from fastapi.responses import HTMLResponse, PlainTextResponse
+from fastapi import Depends, FastAPI, HTTPException, Query, Request, Response
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import HTMLResponse, JSONResponse, PlainTextResponse
+from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from policyvault import __version__
-from policyvault.domain.policy.model import Policy
+from policyvault.api import routes_grants, routes_subjects
+from policyvault.api.auth import Caller, allowed
+from policyvault.api.errors import error_body, http_error, validation_error, vault_error
+from policyvault.api.schemas import ClockIn, ClockOut
+from policyvault.bootstrap import VaultRuntime, sandbox_clock
+from policyvault.domain.errors import PolicyVaultError
+from policyvault.storage.api_keys import FileApiKeyStore
+
+MAX_BODY_BYTES = 12_000_000  # a 10 MB attachment, base64-encoded, plus the envelope
 
 
-def create_app(policy: Policy) -> FastAPI:
+def create_app(runtime: VaultRuntime, api_keys: FileApiKeyStore) -> FastAPI:
     app = FastAPI(
         title="PolicyVault",
         version=__version__,
-        description="A privacy policy made executable.",
+        description="A privacy policy made executable: a personal-data vault that releases "
+        "data only for the purposes its policy and the subject allow.",
         openapi_url="/openapi.json",
     )
+    app.state.runtime = runtime
+    app.state.api_keys = api_keys
+    app.add_exception_handler(PolicyVaultError, vault_error)
+    app.add_exception_handler(RequestValidationError, validation_error)
+    app.add_exception_handler(StarletteHTTPException, http_error)
+    app.middleware("http")(_limit_body)
+    app.include_router(routes_subjects.router)
+    app.include_router(routes_grants.router)
+    policy = runtime.policy
 
     @app.get("/v1/health", tags=["operations"])
     def health() -> dict[str, str]:
-        return {"status": "ok", "policy": policy.id, "policy_version": policy.version}
+        return {
+            "status": "ok",
+            "policy": policy.id,
+            "policy_version": policy.version,
+            "mode": runtime.config.mode,
+        }
 
     @app.get("/v1/policy", tags=["policy"])
     def current_policy() -> dict[str, Any]:
@@ -44,4 +72,41 @@ def create_app(policy: Policy) -> FastAPI:
             return HTMLResponse(text)
         return PlainTextResponse(text, media_type="text/markdown; charset=utf-8")
 
+    @app.get("/v1/sandbox/clock", tags=["sandbox"], response_model=ClockOut)
+    def show_clock(caller: Caller = Depends(allowed("policy.read"))) -> ClockOut:
+        return ClockOut(now=runtime.clock.now(), mode=runtime.config.mode)
+
+    @app.post("/v1/sandbox/clock", tags=["sandbox"], response_model=ClockOut)
+    def move_clock(
+        body: ClockIn,
+        caller: Caller = Depends(allowed("sandbox.clock")),
+    ) -> ClockOut:
+        """Set or advance the simulated clock of a sandbox vault; a production vault refuses."""
+        clock = sandbox_clock(runtime.config)
+        if (body.set is None) == (body.advance_seconds is None):
+            raise HTTPException(422, "give exactly one of 'set' and 'advance_seconds'")
+        if body.set is not None:
+            clock.set(body.set)
+        else:
+            clock.advance(timedelta(seconds=body.advance_seconds or 0))
+        return ClockOut(now=runtime.clock.now(), mode=runtime.config.mode)
+
     return app
+
+
+async def _limit_body(
+    request: Request, call_next: Callable[[Request], Awaitable[Response]]
+) -> Response:
+    length = request.headers.get("content-length")
+    if length is not None and (not length.isdigit() or int(length) > MAX_BODY_BYTES):
+        return JSONResponse(
+            error_body(
+                "payload_too_large", f"request bodies are limited to {MAX_BODY_BYTES} bytes"
+            ),
+            413,
+        )
+    if length is None and request.method in {"POST", "PUT", "PATCH"}:
+        body = await request.body()  # chunked: read once, refuse if too large
+        if len(body) > MAX_BODY_BYTES:
+            return JSONResponse(error_body("payload_too_large", "request body too large"), 413)
+    return await call_next(request)

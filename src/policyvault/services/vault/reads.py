@@ -67,7 +67,11 @@ def disclose(
         decision = _recipient_decision(ctx, facts, keys, recipient_id, purpose, legal_reference)
         if decision is None:
             decision = _decide(ctx, session, facts, keys, purpose, actor)
-        details = {"recipient": recipient_id}
+        declared = {p.id for p in ctx.policy.processors} | {
+            t.id for t in (ctx.policy.provision.recipients if ctx.policy.provision else [])
+        }
+        # Only a declared id goes into the log: a caller's made-up one could be anything.
+        details = {"recipient": recipient_id if recipient_id in declared else "undeclared"}
         _audit(ctx, session, actor, "vault.disclose", decision, subject_id, purpose, keys, details)
         if not decision.allowed:
             return ReadResult(decision)

@@ -1,0 +1,653 @@
+"""The vault on SQL databases: SQLite (WAL) and PostgreSQL, with SQLAlchemy 2 Core.
+
+The vault shares its engine, and so its database, with the SQL audit store: a session is one
+transaction (``engine.begin()``), and its ``audit_connection`` is that transaction's
+``Connection``, so audit entries appended with it commit or roll back with the vault's writes.
+
+Tables (created by the Alembic migrations in ``policyvault.storage.migrations``):
+
+    vault_subjects        one row per subject; ``wrapped_key`` is NULL once the key is destroyed
+    vault_items           sealed values, one per (subject_id, item_key)
+    vault_lookups         the blind index: (kind, digest, subject_id), its primary key
+    vault_consents        the consent ledger: append-only (this module has no update for it)
+    vault_subject_events  account_closed, consent_given, ...: what retention depends on
+    vault_limits          restrictions and objections, by id
+    vault_freezes         items frozen while a request is pending
+    vault_grants          actors' grants, by id
+    vault_disclosures     who received which items (``item_keys`` as JSON text)
+
+Times are stored as integer microseconds since the Unix epoch, like the audit store, and come
+back as timezone-aware UTC datetimes equal to what was written. Lists come back in the order
+the in-memory store gives: by key where it sorts, else in insertion order (the ``seq``
+column). Every query by subject (or by actor, for grants) runs on an index that starts with
+that column. On PostgreSQL identifier columns use the ``C`` collation, so ordering and paging
+by id agree with Python's string order whatever the database's default collation.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from sqlalchemy import (
+    BigInteger,
+    Boolean,
+    Column,
+    Connection,
+    Engine,
+    Index,
+    Integer,
+    LargeBinary,
+    MetaData,
+    PrimaryKeyConstraint,
+    String,
+    Table,
+    Text,
+    UniqueConstraint,
+    delete,
+    insert,
+    select,
+    update,
+)
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.engine import Row
+from sqlalchemy.types import TypeEngine
+
+from policyvault.domain.access import Grant
+from policyvault.domain.consent import ConsentAction, ConsentEvent, ConsentGiver
+from policyvault.domain.errors import InvalidInput, NotFound
+from policyvault.domain.policy.data import ConsentCategory
+from policyvault.domain.vault import (
+    Disclosure,
+    ItemFreeze,
+    LimitKind,
+    ProcessingLimit,
+    SealedItem,
+    Subject,
+    SubjectEvent,
+)
+
+__all__ = [
+    "PostgresVaultStore",
+    "SqlVaultSession",
+    "SqlVaultStore",
+    "SqliteVaultStore",
+    "metadata",
+    "sql_vault_store",
+]
+
+
+def _key() -> TypeEngine[str]:
+    """An identifier column: compared and ordered byte-wise on every database."""
+    return String(255).with_variant(String(255, collation="C"), "postgresql")
+
+
+def _seq() -> Column[int]:
+    """Insertion order. SQLite auto-increments only an ``INTEGER PRIMARY KEY``."""
+    return Column(
+        "seq", BigInteger().with_variant(Integer(), "sqlite"), primary_key=True, autoincrement=True
+    )
+
+
+metadata = MetaData()
+
+subjects = Table(
+    "vault_subjects",
+    metadata,
+    Column("id", _key(), primary_key=True),
+    Column("created_at_us", BigInteger, nullable=False),
+    Column("jurisdictions", Text, nullable=False),  # JSON array
+    Column("key_id", String(128), nullable=False),
+    Column("wrapped_key", LargeBinary, nullable=True),  # NULL: crypto-shredded
+    Column("needs_guardian", Boolean, nullable=False),
+    Column("guardian_consent_at_us", BigInteger, nullable=True),
+    Column("shredded_at_us", BigInteger, nullable=True),
+)
+
+items = Table(
+    "vault_items",
+    metadata,
+    Column("subject_id", _key(), nullable=False),
+    Column("item_key", _key(), nullable=False),
+    Column("sealed", LargeBinary, nullable=False),
+    Column("hashed", Boolean, nullable=False),
+    Column("archived", Boolean, nullable=False),
+    Column("media_type", Text, nullable=True),
+    Column("point", Text, nullable=False),
+    Column("collected_at_us", BigInteger, nullable=False),
+    Column("updated_at_us", BigInteger, nullable=False),
+    PrimaryKeyConstraint("subject_id", "item_key", name="pk_vault_items"),
+)
+
+lookups = Table(
+    "vault_lookups",
+    metadata,
+    Column("kind", _key(), nullable=False),
+    Column("digest", _key(), nullable=False),
+    Column("subject_id", _key(), nullable=False),
+    # the primary key is the (kind, digest) index find_subjects runs on
+    PrimaryKeyConstraint("kind", "digest", "subject_id", name="pk_vault_lookups"),
+    Index("ix_vault_lookups_subject_id_kind", "subject_id", "kind"),
+)
+
+consents = Table(
+    "vault_consents",
+    metadata,
+    _seq(),
+    Column("subject_id", _key(), nullable=False),
+    Column("category", String(64), nullable=False),
+    Column("purposes", Text, nullable=False),  # JSON array
+    Column("action", String(32), nullable=False),
+    Column("at_us", BigInteger, nullable=False),
+    Column("policy_version", Text, nullable=False),
+    Column("notice_hash", Text, nullable=False),
+    Column("channel", Text, nullable=False),
+    Column("given_by", String(32), nullable=False),
+    Column("evidence", Text, nullable=False),  # JSON array of [kind, reference] pairs
+    Column("sealed_evidence", LargeBinary, nullable=True),
+    Index("ix_vault_consents_subject_id_seq", "subject_id", "seq"),
+)
+
+subject_events = Table(
+    "vault_subject_events",
+    metadata,
+    _seq(),
+    Column("subject_id", _key(), nullable=False),
+    Column("name", Text, nullable=False),
+    Column("at_us", BigInteger, nullable=False),
+    Column("actor_id", Text, nullable=False),
+    Index("ix_vault_subject_events_subject_id_seq", "subject_id", "seq"),
+)
+
+limits = Table(
+    "vault_limits",
+    metadata,
+    _seq(),
+    Column("id", _key(), nullable=False),
+    Column("subject_id", _key(), nullable=False),
+    Column("kind", String(32), nullable=False),
+    Column("at_us", BigInteger, nullable=False),
+    Column("purpose", Text, nullable=True),
+    Column("lifted_at_us", BigInteger, nullable=True),
+    UniqueConstraint("id", name="uq_vault_limits_id"),
+    Index("ix_vault_limits_subject_id_seq", "subject_id", "seq"),
+)
+
+freezes = Table(
+    "vault_freezes",
+    metadata,
+    _seq(),
+    Column("subject_id", _key(), nullable=False),
+    Column("item_key", Text, nullable=False),
+    Column("request_id", Text, nullable=False),
+    Column("since_us", BigInteger, nullable=False),
+    Column("released_at_us", BigInteger, nullable=True),
+    Index("ix_vault_freezes_subject_id_seq", "subject_id", "seq"),
+)
+
+grants = Table(
+    "vault_grants",
+    metadata,
+    _seq(),
+    Column("id", _key(), nullable=False),
+    Column("actor_id", _key(), nullable=False),
+    Column("purpose", Text, nullable=False),
+    Column("granted_at_us", BigInteger, nullable=False),
+    Column("expires_at_us", BigInteger, nullable=True),
+    Column("revoked_at_us", BigInteger, nullable=True),
+    UniqueConstraint("id", name="uq_vault_grants_id"),
+    Index("ix_vault_grants_actor_id_seq", "actor_id", "seq"),
+)
+
+disclosures = Table(
+    "vault_disclosures",
+    metadata,
+    _seq(),
+    Column("id", _key(), nullable=False),
+    Column("subject_id", _key(), nullable=False),
+    Column("recipient_id", Text, nullable=False),
+    Column("purpose", Text, nullable=False),
+    Column("item_keys", Text, nullable=False),  # JSON array
+    Column("at_us", BigInteger, nullable=False),
+    Column("actor_id", Text, nullable=False),
+    Column("legal_reference", Text, nullable=True),
+    UniqueConstraint("id", name="uq_vault_disclosures_id"),
+    Index("ix_vault_disclosures_subject_id_seq", "subject_id", "seq"),
+)
+
+
+# --- the stores ----------------------------------------------------------------------------------
+
+
+class SqlVaultStore:
+    """The shared implementation; use :class:`SqliteVaultStore` or :class:`PostgresVaultStore`
+    on the engine of the audit store (the two share one database)."""
+
+    def __init__(self, engine: Engine, *, owns_engine: bool = False) -> None:
+        self.engine = engine
+        self._owns_engine = owns_engine
+
+    def close(self) -> None:
+        if self._owns_engine:
+            self.engine.dispose()
+
+    @contextmanager
+    def session(self) -> Iterator[SqlVaultSession]:
+        """One transaction: committed when the block ends, rolled back if it raises."""
+        with self.engine.begin() as conn:
+            yield SqlVaultSession(conn, self._dialect_insert)
+
+    def _dialect_insert(self, table: Table) -> Any:
+        """An INSERT with ``on_conflict_do_update`` / ``on_conflict_do_nothing``."""
+        raise NotImplementedError
+
+
+class SqliteVaultStore(SqlVaultStore):
+    """On an engine from :func:`~policyvault.storage.audit_sql.sqlite_engine`: every session
+    begins with ``BEGIN IMMEDIATE``, so sessions are serialised and never meet a stale read."""
+
+    def _dialect_insert(self, table: Table) -> Any:
+        return sqlite.insert(table)
+
+
+class PostgresVaultStore(SqlVaultStore):
+    """On a psycopg 3 engine; sessions run at the engine's isolation level (READ COMMITTED)."""
+
+    def _dialect_insert(self, table: Table) -> Any:
+        return postgresql.insert(table)
+
+
+def sql_vault_store(engine: Engine) -> SqlVaultStore:
+    """The vault store for an engine's dialect (the engine stays the caller's to dispose)."""
+    name = engine.dialect.name
+    if name == "sqlite":
+        return SqliteVaultStore(engine)
+    if name == "postgresql":
+        return PostgresVaultStore(engine)
+    raise InvalidInput("the vault runs on SQLite or PostgreSQL")
+
+
+# --- the session ---------------------------------------------------------------------------------
+
+
+class SqlVaultSession:
+    def __init__(self, conn: Connection, dialect_insert: Callable[[Table], Any]) -> None:
+        self._conn = conn
+        self._insert = dialect_insert
+
+    @property
+    def audit_connection(self) -> object:
+        return self._conn
+
+    def _upsert(self, table: Table, values: Mapping[str, Any], conflict: Sequence[str]) -> None:
+        stmt = self._insert(table).values(**values)
+        changed = {name: stmt.excluded[name] for name in values if name not in conflict}
+        self._conn.execute(stmt.on_conflict_do_update(index_elements=conflict, set_=changed))
+
+    def _update_one(self, stmt: Any, what: str) -> None:
+        if self._conn.execute(stmt).rowcount == 0:
+            raise NotFound(f"no {what}")
+
+    # subjects and keys --------------------------------------------------------------------------
+
+    def add_subject(self, subject: Subject, wrapped_key: bytes) -> None:
+        exists = self._conn.execute(select(subjects.c.id).where(subjects.c.id == subject.id))
+        if exists.first() is not None:
+            raise InvalidInput("subject id already exists")
+        self._conn.execute(
+            insert(subjects).values(id=subject.id, wrapped_key=wrapped_key, **_subject_row(subject))
+        )
+
+    def subject(self, subject_id: str) -> Subject | None:
+        row = self._conn.execute(select(subjects).where(subjects.c.id == subject_id)).one_or_none()
+        return None if row is None else _subject(row)
+
+    def update_subject(self, subject: Subject) -> None:
+        self._update_one(
+            update(subjects).where(subjects.c.id == subject.id).values(**_subject_row(subject)),
+            f"subject {subject.id}",
+        )
+
+    def wrapped_key(self, subject_id: str) -> bytes | None:
+        found = self._conn.execute(
+            select(subjects.c.wrapped_key).where(subjects.c.id == subject_id)
+        ).scalar_one_or_none()
+        return None if found is None else bytes(found)
+
+    def replace_wrapped_key(self, subject_id: str, wrapped_key: bytes, key_id: str) -> None:
+        self._update_one(
+            update(subjects)
+            .where(subjects.c.id == subject_id)
+            .values(wrapped_key=wrapped_key, key_id=key_id),
+            f"subject {subject_id}",
+        )
+
+    def destroy_key(self, subject_id: str, at: datetime) -> None:
+        self._update_one(
+            update(subjects)
+            .where(subjects.c.id == subject_id)
+            .values(wrapped_key=None, shredded_at_us=_to_us(at)),
+            f"subject {subject_id}",
+        )
+
+    def subject_ids(self, after: str | None = None, limit: int = 1000) -> list[str]:
+        stmt = select(subjects.c.id)
+        if after is not None:
+            stmt = stmt.where(subjects.c.id > after)
+        return list(self._conn.execute(stmt.order_by(subjects.c.id).limit(limit)).scalars())
+
+    # items --------------------------------------------------------------------------------------
+
+    def put_item(self, item: SealedItem) -> None:
+        self._upsert(
+            items,
+            {
+                "subject_id": item.subject_id,
+                "item_key": item.item_key,
+                "sealed": item.sealed,
+                "hashed": item.hashed,
+                "archived": item.archived,
+                "media_type": item.media_type,
+                "point": item.point,
+                "collected_at_us": _to_us(item.collected_at),
+                "updated_at_us": _to_us(item.updated_at),
+            },
+            conflict=("subject_id", "item_key"),
+        )
+
+    def items(self, subject_id: str, keys: Sequence[str] | None = None) -> list[SealedItem]:
+        stmt = select(items).where(items.c.subject_id == subject_id)
+        if keys is not None:
+            stmt = stmt.where(items.c.item_key.in_(list(keys)))
+        return [_item(row) for row in self._conn.execute(stmt.order_by(items.c.item_key))]
+
+    def delete_items(self, subject_id: str, keys: Sequence[str]) -> int:
+        stmt = delete(items).where(
+            items.c.subject_id == subject_id, items.c.item_key.in_(list(keys))
+        )
+        return int(self._conn.execute(stmt).rowcount)
+
+    # blind index --------------------------------------------------------------------------------
+
+    def add_lookup(self, subject_id: str, kind: str, digest: str) -> None:
+        stmt = self._insert(lookups).values(kind=kind, digest=digest, subject_id=subject_id)
+        self._conn.execute(stmt.on_conflict_do_nothing())
+
+    def find_subjects(self, kind: str, digest: str) -> list[str]:
+        c = lookups.c
+        stmt = select(c.subject_id).where(c.kind == kind, c.digest == digest)
+        return list(self._conn.execute(stmt.order_by(c.subject_id)).scalars())
+
+    def delete_lookups(self, subject_id: str, kind: str | None = None) -> None:
+        stmt = delete(lookups).where(lookups.c.subject_id == subject_id)
+        if kind is not None:
+            stmt = stmt.where(lookups.c.kind == kind)
+        self._conn.execute(stmt)
+
+    # the consent ledger (append-only) and subject events ---------------------------------------
+
+    def add_consent(self, event: ConsentEvent, sealed_evidence: bytes | None) -> None:
+        self._conn.execute(
+            insert(consents).values(
+                subject_id=event.subject_id,
+                category=event.category.value,
+                purposes=_json(event.purposes),
+                action=event.action.value,
+                at_us=_to_us(event.at),
+                policy_version=event.policy_version,
+                notice_hash=event.notice_hash,
+                channel=event.channel,
+                given_by=event.given_by.value,
+                evidence=_json([list(pair) for pair in event.evidence]),
+                sealed_evidence=sealed_evidence,
+            )
+        )
+
+    def consents(self, subject_id: str) -> list[ConsentEvent]:
+        stmt = select(consents).where(consents.c.subject_id == subject_id)
+        return [_consent(row) for row in self._conn.execute(stmt.order_by(consents.c.seq))]
+
+    def add_event(self, event: SubjectEvent) -> None:
+        self._conn.execute(
+            insert(subject_events).values(
+                subject_id=event.subject_id,
+                name=event.name,
+                at_us=_to_us(event.at),
+                actor_id=event.actor_id,
+            )
+        )
+
+    def events(self, subject_id: str) -> list[SubjectEvent]:
+        c = subject_events.c
+        stmt = select(subject_events).where(c.subject_id == subject_id).order_by(c.seq)
+        return [
+            SubjectEvent(row.subject_id, row.name, _from_us(row.at_us), row.actor_id)
+            for row in self._conn.execute(stmt)
+        ]
+
+    # restrictions, objections, freezes ----------------------------------------------------------
+
+    def add_limit(self, limit: ProcessingLimit) -> None:
+        self._upsert(
+            limits,
+            {
+                "id": limit.id,
+                "subject_id": limit.subject_id,
+                "kind": limit.kind.value,
+                "at_us": _to_us(limit.at),
+                "purpose": limit.purpose,
+                "lifted_at_us": _to_us_or_none(limit.lifted_at),
+            },
+            conflict=("id",),
+        )
+
+    def lift_limit(self, limit_id: str, at: datetime) -> None:
+        self._update_one(
+            update(limits).where(limits.c.id == limit_id).values(lifted_at_us=_to_us(at)),
+            f"processing limit {limit_id}",
+        )
+
+    def limits(self, subject_id: str) -> list[ProcessingLimit]:
+        stmt = select(limits).where(limits.c.subject_id == subject_id).order_by(limits.c.seq)
+        return [
+            ProcessingLimit(
+                id=row.id,
+                subject_id=row.subject_id,
+                kind=LimitKind(row.kind),
+                at=_from_us(row.at_us),
+                purpose=row.purpose,
+                lifted_at=_from_us_or_none(row.lifted_at_us),
+            )
+            for row in self._conn.execute(stmt)
+        ]
+
+    def add_freeze(self, freeze: ItemFreeze) -> None:
+        self._conn.execute(
+            insert(freezes).values(
+                subject_id=freeze.subject_id,
+                item_key=freeze.item_key,
+                request_id=freeze.request_id,
+                since_us=_to_us(freeze.since),
+                released_at_us=_to_us_or_none(freeze.released_at),
+            )
+        )
+
+    def release_freezes(self, subject_id: str, request_id: str, at: datetime) -> None:
+        c = freezes.c
+        self._conn.execute(
+            update(freezes)
+            .where(c.subject_id == subject_id, c.request_id == request_id)
+            .where(c.released_at_us.is_(None))
+            .values(released_at_us=_to_us(at))
+        )
+
+    def freezes(self, subject_id: str) -> list[ItemFreeze]:
+        stmt = select(freezes).where(freezes.c.subject_id == subject_id).order_by(freezes.c.seq)
+        return [
+            ItemFreeze(
+                subject_id=row.subject_id,
+                item_key=row.item_key,
+                request_id=row.request_id,
+                since=_from_us(row.since_us),
+                released_at=_from_us_or_none(row.released_at_us),
+            )
+            for row in self._conn.execute(stmt)
+        ]
+
+    # grants and disclosures ---------------------------------------------------------------------
+
+    def add_grant(self, grant: Grant) -> None:
+        self._upsert(
+            grants,
+            {
+                "id": grant.id,
+                "actor_id": grant.actor_id,
+                "purpose": grant.purpose,
+                "granted_at_us": _to_us(grant.granted_at),
+                "expires_at_us": _to_us_or_none(grant.expires_at),
+                "revoked_at_us": _to_us_or_none(grant.revoked_at),
+            },
+            conflict=("id",),
+        )
+
+    def revoke_grant(self, grant_id: str, at: datetime) -> bool:
+        stmt = (
+            update(grants)
+            .where(grants.c.id == grant_id, grants.c.revoked_at_us.is_(None))
+            .values(revoked_at_us=_to_us(at))
+        )
+        return bool(self._conn.execute(stmt).rowcount)
+
+    def grants(self, actor_id: str | None = None) -> list[Grant]:
+        stmt = select(grants)
+        if actor_id is not None:
+            stmt = stmt.where(grants.c.actor_id == actor_id)
+        return [
+            Grant(
+                actor_id=row.actor_id,
+                purpose=row.purpose,
+                granted_at=_from_us(row.granted_at_us),
+                expires_at=_from_us_or_none(row.expires_at_us),
+                revoked_at=_from_us_or_none(row.revoked_at_us),
+                id=row.id,
+            )
+            for row in self._conn.execute(stmt.order_by(grants.c.seq))
+        ]
+
+    def add_disclosure(self, disclosure: Disclosure) -> None:
+        self._conn.execute(
+            insert(disclosures).values(
+                id=disclosure.id,
+                subject_id=disclosure.subject_id,
+                recipient_id=disclosure.recipient_id,
+                purpose=disclosure.purpose,
+                item_keys=_json(disclosure.item_keys),
+                at_us=_to_us(disclosure.at),
+                actor_id=disclosure.actor_id,
+                legal_reference=disclosure.legal_reference,
+            )
+        )
+
+    def disclosures(self, subject_id: str) -> list[Disclosure]:
+        c = disclosures.c
+        stmt = select(disclosures).where(c.subject_id == subject_id).order_by(c.seq)
+        return [
+            Disclosure(
+                id=row.id,
+                subject_id=row.subject_id,
+                recipient_id=row.recipient_id,
+                purpose=row.purpose,
+                item_keys=tuple(json.loads(row.item_keys)),
+                at=_from_us(row.at_us),
+                actor_id=row.actor_id,
+                legal_reference=row.legal_reference,
+            )
+            for row in self._conn.execute(stmt)
+        ]
+
+
+# --- rows ----------------------------------------------------------------------------------------
+
+
+def _subject_row(subject: Subject) -> dict[str, Any]:
+    """Every column but ``id`` and ``wrapped_key``."""
+    return {
+        "created_at_us": _to_us(subject.created_at),
+        "jurisdictions": _json(subject.jurisdictions),
+        "key_id": subject.key_id,
+        "needs_guardian": subject.needs_guardian,
+        "guardian_consent_at_us": _to_us_or_none(subject.guardian_consent_at),
+        "shredded_at_us": _to_us_or_none(subject.shredded_at),
+    }
+
+
+def _subject(row: Row[Any]) -> Subject:
+    return Subject(
+        id=row.id,
+        created_at=_from_us(row.created_at_us),
+        jurisdictions=tuple(json.loads(row.jurisdictions)),
+        key_id=row.key_id,
+        needs_guardian=bool(row.needs_guardian),
+        guardian_consent_at=_from_us_or_none(row.guardian_consent_at_us),
+        shredded_at=_from_us_or_none(row.shredded_at_us),
+    )
+
+
+def _item(row: Row[Any]) -> SealedItem:
+    return SealedItem(
+        subject_id=row.subject_id,
+        item_key=row.item_key,
+        sealed=bytes(row.sealed),
+        point=row.point,
+        collected_at=_from_us(row.collected_at_us),
+        updated_at=_from_us(row.updated_at_us),
+        hashed=bool(row.hashed),
+        archived=bool(row.archived),
+        media_type=row.media_type,
+    )
+
+
+def _consent(row: Row[Any]) -> ConsentEvent:
+    return ConsentEvent(
+        subject_id=row.subject_id,
+        category=ConsentCategory(row.category),
+        purposes=tuple(json.loads(row.purposes)),
+        action=ConsentAction(row.action),
+        at=_from_us(row.at_us),
+        policy_version=row.policy_version,
+        notice_hash=row.notice_hash,
+        channel=row.channel,
+        given_by=ConsentGiver(row.given_by),
+        evidence=tuple((str(kind), str(ref)) for kind, ref in json.loads(row.evidence)),
+    )
+
+
+def _json(values: Sequence[Any]) -> str:
+    return json.dumps(list(values), separators=(",", ":"))
+
+
+# --- time ----------------------------------------------------------------------------------------
+
+_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+_MICROSECOND = timedelta(microseconds=1)
+
+
+def _to_us(when: datetime) -> int:
+    if when.tzinfo is None or when.utcoffset() is None:
+        raise InvalidInput("the vault stores timezone-aware times only")
+    return (when - _EPOCH) // _MICROSECOND
+
+
+def _to_us_or_none(when: datetime | None) -> int | None:
+    return None if when is None else _to_us(when)
+
+
+def _from_us(us: int) -> datetime:
+    return _EPOCH + int(us) * _MICROSECOND
+
+
+def _from_us_or_none(us: int | None) -> datetime | None:
+    return None if us is None else _from_us(us)
