@@ -5,6 +5,8 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 POLICY ?= examples/policies/megazone-cloudplex.yaml
+VAULT ?= var
+SUBJECTS ?= 300
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
@@ -20,9 +22,18 @@ $(STAMP): pyproject.toml | $(BIN)/python
 	$(BIN)/python -m pip install --quiet -e '.[dev]'
 	touch $(STAMP)
 
+# A sandbox vault from one seed policy, a few hundred synthetic subjects and an admin API
+# key, made once; then the API on $(HOST):$(PORT).
 run: $(STAMP)
 	$(BIN)/policyvault policy check examples/policies/*.yaml
-	$(BIN)/policyvault serve --policy $(POLICY) --host $(HOST) --port $(PORT)
+	@if [ ! -f $(VAULT)/vault.json ]; then \
+	  $(BIN)/policyvault init --home $(VAULT) --policy $(POLICY) --sandbox && \
+	  $(BIN)/policyvault sandbox seed --home $(VAULT) --count $(SUBJECTS) && \
+	  $(BIN)/policyvault apikey create --home $(VAULT) --role admin --actor admin-1; \
+	fi
+	@echo "PolicyVault: http://$(HOST):$(PORT)/v1/health  OpenAPI: http://$(HOST):$(PORT)/openapi.json"
+	@echo "(the admin API key was printed when the vault was made: $(BIN)/policyvault apikey create --home $(VAULT) --role admin --actor admin-2 makes another)"
+	$(BIN)/policyvault serve --home $(VAULT) --host $(HOST) --port $(PORT)
 
 test: $(STAMP)
 	$(BIN)/python -m pytest -q -n 2

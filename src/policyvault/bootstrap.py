@@ -81,12 +81,23 @@ def init_vault(
     load_policy(policy_file)  # PolicyInvalid lists every error before anything is created
     url = database_url or env.get("POLICYVAULT_DATABASE_URL") or _default_url(home)
     home.mkdir(parents=True, exist_ok=True, mode=0o700)
-    if "POLICYVAULT_MASTER_KEY" not in env:
-        create_key_file(home / MASTER_KEY)
-    _write_private(home / SIGNING_KEY, CheckpointSigner.generate().to_pem())
-    (home / "policies").mkdir(exist_ok=True)
-    shutil.copyfile(policy_file, home / "policies" / "v1.yaml")
+    # The database first: an unreachable one must leave no half-made vault (keys written
+    # but no schema) behind to block the next attempt.
     _upgrade(url)
+    created: list[Path] = []
+    try:
+        if "POLICYVAULT_MASTER_KEY" not in env:
+            create_key_file(home / MASTER_KEY)
+            created.append(home / MASTER_KEY)
+        _write_private(home / SIGNING_KEY, CheckpointSigner.generate().to_pem())
+        created.append(home / SIGNING_KEY)
+        (home / "policies").mkdir(exist_ok=True)
+        shutil.copyfile(policy_file, home / "policies" / "v1.yaml")
+        created.append(home / "policies" / "v1.yaml")
+    except BaseException:
+        for path in created:
+            path.unlink(missing_ok=True)
+        raise
     config = VaultConfig(
         home=home,
         mode="sandbox" if sandbox else "production",

@@ -29,6 +29,7 @@ from rich.table import Table
 from sqlalchemy.exc import SQLAlchemyError
 
 from policyvault.bootstrap import production_clock
+from policyvault.cli.exit_codes import exit_code_for
 from policyvault.crypto.signing import CheckpointSigner, CheckpointVerifier
 from policyvault.domain.audit import (
     Actor,
@@ -40,7 +41,7 @@ from policyvault.domain.audit import (
     read_proof,
 )
 from policyvault.domain.audit.entry import entry_document
-from policyvault.domain.errors import InvalidInput, NotFound, PolicyVaultError, Refused
+from policyvault.domain.errors import InvalidInput, PolicyVaultError
 from policyvault.services.audit import AuditLog, check_proof
 from policyvault.storage.audit_sql import SqlAuditStore, open_audit_store
 
@@ -55,8 +56,6 @@ DEFAULT_DATABASE = "sqlite:///var/policyvault.db"
 DEFAULT_SIGNING_KEY = Path("var/audit-signing-key.pem")
 PROGRESS_FROM = 10_000  # entries: smaller logs verify before a bar would show
 
-# The one table from error to exit code (the domain knows nothing of exit codes).
-EXIT_CODES: dict[type[PolicyVaultError], int] = {InvalidInput: 2, NotFound: 2, Refused: 1}
 
 Database = Annotated[
     str,
@@ -93,8 +92,7 @@ def _errors() -> Iterator[None]:
     try:
         yield
     except PolicyVaultError as exc:
-        code = next((c for kind, c in EXIT_CODES.items() if isinstance(exc, kind)), 2)
-        _fail(code, f"error: {exc}")
+        _fail(exit_code_for(exc), f"error: {exc}")
     except SQLAlchemyError as exc:
         detail = str(getattr(exc, "orig", None) or exc).strip().splitlines()[0]
         _fail(2, f"error: database: {detail}")

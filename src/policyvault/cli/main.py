@@ -4,8 +4,14 @@ from __future__ import annotations
 
 import typer
 
+from policyvault.cli import apikey as apikey_commands
 from policyvault.cli import audit as audit_commands
+from policyvault.cli import clock as clock_commands
+from policyvault.cli import grant as grant_commands
 from policyvault.cli import policy as policy_commands
+from policyvault.cli import sandbox as sandbox_commands
+from policyvault.cli import subject as subject_commands
+from policyvault.cli.init import init
 from policyvault.cli.serve import serve
 
 app = typer.Typer(
@@ -14,8 +20,14 @@ app = typer.Typer(
     no_args_is_help=True,
     add_completion=False,
 )
+app.command("init")(init)
 app.add_typer(policy_commands.app, name="policy")
+app.add_typer(subject_commands.app, name="subject")
+app.add_typer(grant_commands.app, name="grant")
+app.add_typer(apikey_commands.app, name="apikey")
+app.add_typer(clock_commands.app, name="clock")
 app.add_typer(audit_commands.app, name="audit")
+app.add_typer(sandbox_commands.app, name="sandbox")
 app.command("serve")(serve)
 
 
