@@ -55,6 +55,7 @@ def test_email_marketing_is_kept_36_months_on_consent(policy: Policy) -> None:
     [rule] = [r for r in policy.retention if r.purpose == "marketing.newsletter"]
     assert rule.period == Duration(months=36)
     assert rule.until == "consent_withdrawn"
+    assert rule.from_ is None  # "Email marketing / 36 months": from when is not stated
     marketing = policy.purposes["marketing.newsletter"]
     assert marketing.direct_marketing is True
     assert marketing.consent_based
@@ -126,7 +127,8 @@ def test_ccpa_disclosure(policy: Policy) -> None:
     ]
     assert [t.get("en") for t in ccpa.third_party_categories] == ["Service providers (e.g., AWS)"]
     assert "section 2" in ccpa.business_purposes.get("en")
-    assert ccpa.sells_or_shares is False
+    # The seed does not say whether anything is sold or shared: not stated, not "no".
+    assert ccpa.sells_or_shares is None
 
 
 def test_children_under_13(policy: Policy) -> None:
@@ -214,3 +216,24 @@ def test_rendered_korean_notice_keeps_the_key_facts(policy: Policy, fmt: str) ->
     assert "만 13세 미만" in text
     assert "수사" in text
     assert "jiwon.kim@lgcns.com" in text
+
+
+def test_what_the_seed_does_not_say_is_left_unstated(policy: Policy) -> None:
+    assert policy.access_log is None  # no access-log promise in the seed
+    assert policy.destruction.grace_period_days == 0  # "without delay"
+    assert policy.destruction.approval_required is None  # no approval step named
+    assert policy.rights.freeze_while_pending is None
+
+
+@pytest.mark.parametrize("lang", ["en", "ko"])
+def test_the_notice_makes_no_sale_or_access_log_promise(policy: Policy, lang: str) -> None:
+    from policyvault.services.notice import render_notice
+
+    text = _text(render_notice(policy, fmt="md", lang=lang), "md")
+    for promise in {
+        "en": ["does not sell or share", "Access records", "carried out automatically"],
+        "ko": ["판매하거나 공유하지 않습니다", "접속기록", "자동으로 파기합니다"],
+    }[lang]:
+        assert promise not in text, promise
+    assert {"en": "36 months", "ko": "36개월"}[lang] in text
+    assert {"en": "36 months after", "ko": "후 36개월"}[lang] not in text

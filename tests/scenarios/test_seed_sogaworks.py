@@ -143,9 +143,24 @@ def test_remedy_bodies_and_changes_without_notice_period(policy: Policy) -> None
     assert policy.changes.significant_notice_days == 0
 
 
-def test_privacy_officer_email_is_a_marked_placeholder(policy: Policy) -> None:
-    # The seed publishes no privacy contact; the placeholder must never look real.
-    assert policy.contacts.privacy_officer.email == "privacy@sogaworks.invalid"
+def test_the_privacy_contact_is_customer_service_with_no_invented_address(
+    policy: Policy,
+) -> None:
+    # The seed publishes no privacy contact, only "contact our customer service".
+    officer = policy.contacts.privacy_officer
+    assert officer.department is not None
+    assert officer.department.get("en") == "Customer service"
+    assert officer.email is None and officer.phone is None and not officer.reachable
+    assert policy.contacts.departments == []
+
+
+def test_no_country_time_zone_or_promise_the_seed_does_not_state(policy: Policy) -> None:
+    assert policy.controller.country is None
+    assert policy.timezone == "UTC"  # required by the schema; the seed states none
+    assert policy.destruction.approval_required is None
+    assert policy.rights.agents_allowed is None
+    assert policy.rights.freeze_while_pending is None
+    assert policy.access_log is None
 
 
 # --- the rendered notice -------------------------------------------------------------------
@@ -169,6 +184,15 @@ def test_rendered_english_notice_keeps_the_key_facts(policy: Policy, fmt: str) -
     assert "push message" in text
     assert "under the age of 18" in text
     assert "The court with jurisdiction over the controller" in text
+    for invented in (
+        "sogaworks.invalid",
+        "with the approval of",
+        "exercised by the data subject in person",
+        "Access records",
+        "Until the browser session ends",
+    ):
+        assert invented not in text, invented
+    assert "Not stated in this policy" in text  # the cookie lifetimes
 
 
 @pytest.mark.parametrize("fmt", ["html", "md"])

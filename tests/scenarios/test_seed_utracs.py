@@ -104,6 +104,9 @@ def test_legal_representatives_of_children_under_14(policy: Policy) -> None:
 
 def test_separate_db_before_destruction(policy: Policy) -> None:
     destruction = policy.destruction
+    # "destroys personal information without delay"; no approval step is named.
+    assert destruction.grace_period_days == 0
+    assert destruction.approval_required is None
     assert destruction.separate_store
     assert destruction.procedure is not None and "separate DB" in destruction.procedure.get("en")
     assert destruction.method is not None and "shredding" in destruction.method.get("en")
@@ -175,6 +178,9 @@ def test_rendered_english_notice_keeps_the_key_facts(policy: Policy, fmt: str) -
     assert "sales@utracs.com" in text
     assert "1833-6972" in text
     assert "does not provide your personal information to outside parties" in text
+    assert "destroys it without delay" in text and "within 5 days" not in text
+    for invented in ("Access records", "carried out automatically", "neither used nor provided"):
+        assert invented not in text, invented
 
 
 @pytest.mark.parametrize("fmt", ["html", "md"])
@@ -189,3 +195,11 @@ def test_rendered_korean_notice_keeps_the_key_facts(policy: Policy, fmt: str) ->
     assert "sales@utracs.com" in text
     assert "개인정보 분쟁조정위원회" in text
     assert "외부에 제공하지 않습니다" in text
+    assert "타깃 마케팅" in text and "타겟" not in text
+    assert "접속기록" not in text  # the seed says nothing about staff access records
+
+
+def test_no_access_log_promise(policy: Policy) -> None:
+    # The users' own "access logs" are an item; nothing is said about staff access records.
+    assert policy.access_log is None
+    assert "access_logs" in policy.items

@@ -142,12 +142,15 @@ def test_five_outsourcing_companies_and_their_countries(policy: Policy) -> None:
 
 def test_destruction_within_five_days_through_a_separate_database(policy: Policy) -> None:
     assert policy.destruction.grace_period_days == 5
+    assert policy.destruction.approval_required is None  # the seed names no approval step
     assert policy.destruction.separate_store is True
     assert policy.destruction.procedure is not None
     assert "separate database" in policy.destruction.procedure.get("en")
 
 
 def test_access_logs_kept_one_year_tamper_proof(policy: Policy) -> None:
+    # The only seed that states it: "at least one year ... to prevent forgery, alteration".
+    assert policy.access_log is not None
     assert policy.access_log.retention == Duration(months=12)
     assert policy.access_log.retention.iso() == "P1Y"
     assert policy.access_log.tamper_evident is True
@@ -248,6 +251,8 @@ def test_rendered_korean_notice_keeps_the_key_facts(policy: Policy, fmt: str) ->
     assert _near(text, "NICE Information Service Inc.", "대한민국")
     assert _near(text, "Koryo Credit Information Co.Ltd", "대한민국")
     assert "5일 이내" in text
+    assert "자동으로 또는 쿠키를 통해 수집되는 정보" in text
+    assert "접속기록의 보관 및 위·변조 방지" in text
     assert "1년" in text
     assert "7일" in text
     assert "개인정보 보호책임자" in text
@@ -255,3 +260,36 @@ def test_rendered_korean_notice_keeps_the_key_facts(policy: Policy, fmt: str) ->
     assert "마케팅 및 커뮤니케이션 정보" in text
     assert "자체 감사" in text
     assert "당사에 대한 채권 회수" in text
+
+
+def test_each_data_category_lists_the_items_of_its_definition(policy: Policy) -> None:
+    groups = {c.label.get("en"): c.items for c in policy.record_categories}
+    assert groups["Identity Data"] == [
+        "name",
+        "maiden_name",
+        "username",
+        "marital_status",
+        "title",
+        "date_of_birth",
+        "gender",
+    ]
+    assert set(groups["Contact Data"]) >= {"billing_address", "delivery_address", "email"}
+    assert {"phone", "mobile_phone"} <= set(groups["Contact Data"])  # "telephone numbers"
+    assert groups["Financial Data"] == ["bank_account", "payment_card"]
+    assert groups["Transaction Data"] == ["payment_records", "purchased_products"]
+    assert "ip_address" in groups["Technical Data"] and "login_data" in groups["Technical Data"]
+    assert {"username", "password", "orders", "feedback", "survey_responses"} <= set(
+        groups["Profile Data"]
+    )
+    assert groups["Usage Data"] == ["usage_data"]
+    assert groups["Marketing and Communications Data"] == [
+        "marketing_preferences",
+        "communication_preferences",
+    ]
+    grouped = {item for items in groups.values() for item in items}
+    assert set(policy.items) - grouped == {"company_name", "department_name"}
+
+
+def test_the_automatic_collection_label_reads_naturally(policy: Policy) -> None:
+    label = policy.collection_points["automatic"].label
+    assert label.get("ko") == "자동으로 또는 쿠키를 통해 수집되는 정보"

@@ -112,23 +112,38 @@ def diff(
     as_json: Annotated[bool, typer.Option("--json", help="Machine-readable output.")] = False,
 ) -> None:
     """Classify every change (ordinary / significant) and compute the earliest effective date
-    per jurisdiction."""
-    from policyvault.domain.policy.diff import diff_policies
+    per jurisdiction.
+
+    Exit 0 when the new version may take effect on its own effective_date (or nothing
+    changed); 1 when that date is earlier than the earliest date allowed in any jurisdiction;
+    2 when the files cannot be compared (a file fails its checks, the two are different
+    policies, or --published is not a date)."""
+    from policyvault.domain.policy.diff import DifferentPolicies, diff_policies
     from policyvault.services.policy_changes import describe_diff
 
     try:
         announced = date.fromisoformat(published) if published else _today()
     except ValueError:
-        err.print(f"error: --published {published!r} is not a date (expected YYYY-MM-DD)")
+        err.print(
+            f"error: --published {published!r} is not a date (expected YYYY-MM-DD)", markup=False
+        )
         raise typer.Exit(2) from None
-    old_policy, _ = load_or_exit(old)
-    new_policy, _ = load_or_exit(new)
-    result = diff_policies(old_policy, new_policy, announced)
+    try:
+        old_policy, _ = load_or_exit(old)
+        new_policy, _ = load_or_exit(new)
+    except typer.Exit:
+        raise typer.Exit(2) from None  # 1 means "too early" here
+    try:
+        result = diff_policies(old_policy, new_policy, announced)
+    except DifferentPolicies as exc:
+        err.print(f"error: {exc}", markup=False)
+        raise typer.Exit(2) from None
     if as_json:
         typer.echo(json.dumps(result.as_dict(), indent=2, ensure_ascii=False))
     else:
         for line in describe_diff(result):
             out.print(line, markup=False)
+    raise typer.Exit(0 if result.may_take_effect else 1)
 
 
 @app.command("schema")

@@ -31,8 +31,8 @@ def rule_end(rule: RetentionRule, events: Events, timezone: str) -> datetime | N
     ends: list[datetime] = []
     if rule.until is not None and rule.until in events:
         ends.append(events[rule.until])
-    if rule.period is not None and rule.from_ in events:
-        ends.append(add_period_local(events[rule.from_], rule.period, timezone))
+    if rule.period is not None and (start := rule.from_ or "collected") in events:
+        ends.append(add_period_local(events[start], rule.period, timezone))
     return min(ends) if ends else None
 
 

@@ -11,15 +11,16 @@ __all__ = ["describe_diff"]
 
 def describe_diff(diff: PolicyDiff) -> list[str]:
     """Human-readable lines: each change, a summary, one line per jurisdiction, and what
-    stops the new version from taking effect on its own date."""
+    stops the new version from taking effect on its own date; one line when nothing
+    changed."""
+    if not diff.changes:
+        return [f"no changes from {diff.old_version} to {diff.new_version}"]
     lines = [
         f"[{c.significance}] {c.kind} {'.'.join(c.path)}: {c.summary}"
         + (f" ({c.reason})" if c.significant and c.reason else "")
         for c in diff.changes
     ]
     count = sum(1 for c in diff.changes if c.significant)
-    if not diff.changes:
-        lines.append(f"no changes from {diff.old_version} to {diff.new_version}")
     lines.append(
         f"{len(diff.changes)} change(s), {count} significant: "
         f"{'a significant' if diff.significant else 'an ordinary'} change, "

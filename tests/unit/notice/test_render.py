@@ -296,7 +296,8 @@ FACTS: dict[str, dict[str, Any]] = {
         "officer": ("Privacy officer and departments", "Privacy officer"),
         "retention": ("Retention period for each purpose", "Membership management"),
         "until": "Until account closure",
-        "years": ("Service provision", "3 years after collection"),
+        # The seed says "Service provision: 3 years", not from when: the period alone.
+        "years": ("Service provision", "3 years"),
     },
     "ko": {
         "statutory": "법령 등에 따라 보존하는 기록",
@@ -306,7 +307,7 @@ FACTS: dict[str, dict[str, Any]] = {
         "officer": ("개인정보 보호책임자 및 담당부서", "개인정보 보호책임자"),
         "retention": ("처리 목적별 보유 기간", "회원 관리"),
         "until": "회원 탈퇴 시까지",
-        "years": ("서비스 제공", "수집 후 3년"),
+        "years": ("서비스 제공", "3년"),
     },
 }
 
@@ -335,7 +336,7 @@ def test_megazone_facts(megazone: Policy, fmt: str, lang: str) -> None:
     retention = outline.table(caption)
     assert facts["until"] in retention.row(purpose)
     purpose, text = facts["years"]
-    assert text in retention.row(purpose)
+    assert retention.row(purpose)[2] == text
 
 
 def test_megazone_english_details(megazone: Policy) -> None:
@@ -344,7 +345,9 @@ def test_megazone_english_details(megazone: Policy) -> None:
     outline = outline_of(html, "html")
     entrusted = outline.table("Processors and the tasks entrusted to them")
     assert [r[0] for r in entrusted.rows] == ["Amazon Web Services, Inc."]
-    assert "within 5 days" in html
+    # The seed names no country for AWS: neither abroad nor asserted to be in Korea.
+    assert entrusted.row("Amazon Web Services, Inc.")[3] == "Not stated in this policy"
+    assert "destroys it without delay" in html and "within 5 days" not in html
     assert "with the approval of the privacy officer" in html
     assert "at least 7 days before they take effect" in html
     assert "at least 30 days before" in html
@@ -353,7 +356,14 @@ def test_megazone_english_details(megazone: Policy) -> None:
     assert "Responsibility for linked sites" in html
     items = outline.table("Items collected at each collection point").row("Product inquiry")
     assert items[1] == "Company name, Name of person in charge, Email, Phone number"
-    assert "Consent to overseas transfer (required)" in items[5]
+    # The seed states no separate consent to the transfer to Google.
+    assert "overseas transfer" not in items[5]
+    google = outline.table("Overseas transfers").row("Google LLC")
+    assert google[8] == "Not stated in this policy"  # the seed states no basis
+    # Article 9 names four browsers, Internet Explorer among them.
+    for browser in ("Internet Explorer", "Chrome", "Safari", "Microsoft Edge"):
+        assert browser in html
+    assert 'Megazone Cloud Co., Ltd. (the "Company") has established' in html.replace("&#34;", '"')
     assert '<a href="https://privacy.kisa.or.kr">' in html
     history = outline.table("Versions of this privacy policy")
     assert history.rows == [["2023-08-30", "August 30, 2023", "Current privacy policy"]]
@@ -363,7 +373,10 @@ def test_megazone_korean_details(megazone: Policy) -> None:
     md = render_notice(megazone, fmt="md", lang="ko")
     assert md.startswith("# 메가존클라우드 주식회사 개인정보 처리방침\n")
     assert "## 제1조(개인정보의 처리 목적)" in md
-    assert "5일 이내에" in md
+    assert "지체 없이 해당 개인정보를 파기합니다" in md and "5일 이내에" not in md
+    assert '메가존클라우드 주식회사(이하 "회사")는' in md
+    for browser in ("Internet Explorer", "Chrome", "Safari", "Microsoft Edge"):
+        assert browser in md
     assert "시행 7일 전부터" in md and "시행 30일 전부터" in md
     assert "별지 제11호 서식에 따른 위임장" in md
     assert "2023년 8월 30일" in md
@@ -416,6 +429,7 @@ def full_policy(base: Policy) -> Policy:
             "purpose": "fraud.prevention",
             "until": "fraud_case_closed",
             "period": "P1Y6M",
+            "from": "collected",
             "then": "anonymise",
         }
     )
@@ -429,6 +443,7 @@ def full_policy(base: Policy) -> Policy:
             "from": "unauthorized_use_detected",
         }
     )
+    data["retention"][2]["from"] = "collected"  # a period with its start stated
     data["legal_holds"] = [
         {
             "reason": "litigation",
@@ -475,6 +490,7 @@ def full_policy(base: Policy) -> Policy:
         "withdraw_consent", "opt_out_sale", "limit_sensitive", "automated_decision",
     ]  # fmt: skip
     data["rights"]["agents_allowed"] = False
+    data["rights"]["freeze_while_pending"] = False
     data["rights"]["channels"].append({"kind": "web", "address": "https://www.example.com/privacy"})
     data["contacts"]["representatives"] = [
         {"name": {"en": "EU Rep GmbH"}, "email": "rep@example.com", "phone": "+49 30 555 0100"}
@@ -492,7 +508,8 @@ def full_policy(base: Policy) -> Policy:
         "sells_or_shares": True,
     }
     data["destruction"].update(grace_period_days=0, approval_required=False)
-    data["access_log"]["tamper_evident"] = False
+    data["access_log"] = {"retention": "P1Y", "tamper_evident": False}
+    data["processors"][0]["countries"] = ["KR"]
     data["changes"].update(notice_days=0, significant_notice_days=30)
     data["history"] = []
     data["sections"].append(
@@ -532,13 +549,15 @@ def test_every_optional_part_renders(megazone: Policy, fmt: str, lang: str) -> N
             "Contact Data",
             "Collected only with the consent of a parent or legal guardian",
             "Rights must be exercised by the data subject in person.",
+            "Personal information is not withheld from use while a request to correct",
             "EU Rep GmbH",
             "rep@example.com",
             "The Company sells or shares personal information.",
             "no later than the day they take effect",
             "destroys it without delay",
             "Destruction is carried out automatically",
-            "kept for at least 1 year.",
+            "kept for at least 1 year; they are not protected against forgery or alteration.",
+            "3 years after collection",
             "Current version",
             "United States",
         ],
@@ -553,6 +572,8 @@ def test_every_optional_part_renders(megazone: Policy, fmt: str, lang: str) -> N
             "법정대리인의 동의를 받아 수집",
             "늦어도 시행일까지",
             "지체 없이 해당 개인정보를 파기합니다",
+            "접속기록의 위조·변조 방지 조치는 하지 않습니다",
+            "수집 후 3년",
             "현행",
             "미국",
         ],
@@ -562,9 +583,13 @@ def test_every_optional_part_renders(megazone: Policy, fmt: str, lang: str) -> N
         assert fact in flat, fact
     for heading in {
         "en": ["(CCPA)", "breaches", "Notes", "children"],
-        "ko": ["(CCPA)", "유출", "참고", "아동"],
+        "ko": ["CCPA", "유출", "참고", "아동"],
     }[lang]:
         assert heading in h2, heading
+    assert "))" not in h2  # no parentheses doubled around a title that has its own
+    if lang == "ko":  # the tamper heading only where the file promises tamper protection
+        titles = " ".join(title for _, title in outline.headings)
+        assert "위·변조 방지" not in titles and "접속기록의 보관" in titles
     if fmt == "html":
         assert_self_contained_html(text, lang)
         assert "<p>One.</p>\n<p>Two.</p>" in text or "<p>하나.</p>\n<p>둘.</p>" in text
@@ -695,3 +720,229 @@ def test_a_tracker_without_a_stated_lifetime_is_not_called_a_session_cookie() ->
     text = render_notice(policy, fmt="md", lang="en")
     assert "Not stated in this policy" in text
     assert "Until the browser session ends" not in text
+
+
+# --- what the file does not say, the notice does not say ------------------------------------
+
+
+def _flat(policy: Policy, lang: str) -> str:
+    return re.sub(r"\s+", " ", render_notice(policy, fmt="md", lang=lang).replace("\\", ""))
+
+
+def unstated_policy(base: Policy) -> Policy:
+    """Megazone with every optional promise left unstated and no recipients, cookies or
+    remedy bodies at all."""
+    data = base.model_dump(mode="json", by_alias=True, exclude_none=True)
+    for key in ("processors", "provision", "cookies", "remedy_bodies", "access_log"):
+        data.pop(key, None)
+    for key in ("agents_allowed", "agent_document", "freeze_while_pending"):
+        data["rights"].pop(key, None)
+    data["destruction"].pop("approval_required", None)
+    data["destruction"].pop("procedure")  # it names the approval in the seed's own words
+    data["collection_points"].pop("automatic")
+    data["purposes"].pop("service.provision")
+    data["retention"] = [r for r in data["retention"] if r["purpose"] != "service.provision"]
+    data["statutory_retention"] = [
+        r for r in data["statutory_retention"] if r["record_type"] != "visit_logs"
+    ]
+    for key in ("ip_address", "cookie_id", "service_use_records", "visit_records"):
+        data["items"].pop(key)
+    data["items"].pop("bad_use_records")
+    data["ccpa"] = {
+        "categories_collected": [{"en": "Identifiers", "ko": "식별자"}],
+        "sources": [{"en": "Directly from you", "ko": "정보주체로부터 직접"}],
+        "business_purposes": {"en": "Answering inquiries", "ko": "문의 응대"},
+    }
+    return policy_from(data)
+
+
+NEGATIVES = {
+    "en": [
+        "does not provide",
+        "does not entrust",
+        "does not transfer",
+        "does not install",
+        "does not sell",
+        "sells or shares personal information",
+        "exercised through an agent",
+        "exercised by the data subject in person",
+        "neither used nor provided",
+        "not withheld from use",
+        "with the approval of",
+        "carried out automatically",
+        "Access records",
+        "supervisory authority",
+    ],
+    "ko": [
+        "제공하지 않습니다",
+        "위탁하지 않습니다",
+        "이전하지 않습니다",
+        "설치·운영하지 않습니다",
+        "판매하거나 공유하지 않습니다",
+        "대리인을 통하여",
+        "대리인을 통한 권리 행사",
+        "본인이 직접 행사",
+        "이용하거나 제공하지 않습니다",
+        "승인을 받아",
+        "자동으로 파기합니다",
+        "접속기록",
+        "감독기관",
+    ],
+}
+NAMES_NONE = {
+    "en": [
+        "This policy names no third parties to whom personal information is provided.",
+        "This policy names no processors to whom the processing of personal information is "
+        "entrusted.",
+        "This policy names no overseas transfer of personal information.",
+        "This policy names no automatic collection devices such as cookies.",
+        "This policy names no body, other than the Company, that offers remedies.",
+    ],
+    "ko": [
+        "본 방침은 개인정보를 제공받는 제3자를 기재하고 있지 않습니다.",
+        "본 방침은 개인정보 처리업무를 위탁받는 수탁자를 기재하고 있지 않습니다.",
+        "본 방침은 개인정보의 국외 이전을 기재하고 있지 않습니다.",
+        "본 방침은 쿠키 등 개인정보 자동 수집 장치를 기재하고 있지 않습니다.",
+        "본 방침은 회사 외에 권익침해 구제를 받을 수 있는 기관을 기재하고 있지 않습니다.",
+    ],
+}
+
+
+@pytest.mark.parametrize("lang", ["en", "ko"])
+def test_nothing_declared_reads_as_nothing_named_never_as_a_promise(
+    megazone: Policy, lang: str
+) -> None:
+    policy = unstated_policy(megazone)
+    assert policy.access_log is None and policy.rights.agents_allowed is None
+    assert policy.ccpa is not None and policy.ccpa.sells_or_shares is None
+    text = _flat(policy, lang)
+    for sentence in NAMES_NONE[lang]:
+        assert sentence in text, sentence
+    for promise in NEGATIVES[lang]:
+        assert promise not in text, promise
+    assert_structure(render_notice(policy, fmt="html", lang=lang), "html", lang)
+
+
+@pytest.mark.parametrize("lang", ["en", "ko"])
+def test_an_explicit_negative_in_the_file_is_rendered_from_the_file(lang: str) -> None:
+    # UTRACS states "In principle, the Company does not provide your personal information to
+    # outside parties": the notice repeats the file's words, not a fixed sentence.
+    policy = load_policy(POLICIES / "utracs.yaml")
+    assert policy.provision is not None
+    text = _flat(policy, lang)
+    assert policy.provision.statement.get(lang) in text
+    assert NAMES_NONE[lang][0] not in text
+
+
+@pytest.mark.parametrize(
+    ("value", "en", "ko"),
+    [
+        (True, "Rights may also be exercised through an agent", "대리인을 통하여 권리를"),
+        (False, "exercised by the data subject in person", "본인이 직접 행사"),
+    ],
+)
+def test_a_stated_promise_renders_either_way(
+    megazone: Policy, value: bool, en: str, ko: str
+) -> None:
+    data = unstated_policy(megazone).model_dump(mode="json", by_alias=True, exclude_none=True)
+    data["rights"]["agents_allowed"] = value
+    data["rights"]["freeze_while_pending"] = value
+    data["destruction"]["approval_required"] = value
+    data["access_log"] = {"retention": "P2Y", "tamper_evident": value}
+    data["ccpa"]["sells_or_shares"] = value
+    policy = policy_from(data)
+    english, korean = _flat(policy, "en"), _flat(policy, "ko")
+    assert en in english and ko in korean
+    if value:
+        assert "neither used nor provided" in english
+        assert "with the approval of the privacy officer" in english
+        assert "protected so that they cannot be forged or altered" in english
+        assert "접속기록의 보관 및 위·변조 방지" in korean
+        assert "The Company sells or shares personal information." in english
+    else:
+        assert "not withheld from use" in english
+        assert "carried out automatically" in english
+        assert "they are not protected against forgery or alteration" in english
+        assert "위·변조 방지" not in " ".join(
+            t for _, t in md_outline(render_notice(policy, fmt="md", lang="ko")).headings
+        )
+        assert "The Company does not sell or share personal information." in english
+    assert "at least 2 years" in english
+
+
+def test_a_period_without_a_stated_start_reads_as_the_period_alone(megazone: Policy) -> None:
+    data = megazone.model_dump(mode="json", by_alias=True, exclude_none=True)
+    data["retention"][0] = {
+        "purpose": "membership.management",
+        "until": "account_closed",
+        "period": "P36M",
+    }
+    policy = policy_from(data)
+    en = outline_of(render_notice(policy, fmt="md", lang="en"), "md")
+    ko = outline_of(render_notice(policy, fmt="md", lang="ko"), "md")
+    assert en.table("Retention period for each purpose").row("Membership management")[2] == (
+        "Until account closure, or after 36 months if that comes first"
+    )
+    assert ko.table("처리 목적별 보유 기간").row("회원 관리")[2] == (
+        "회원 탈퇴 시 또는 36개월 경과 시 중 먼저 도래하는 때까지"
+    )
+
+
+def test_unstated_countries_and_unreachable_contacts_are_said_so(megazone: Policy) -> None:
+    data = megazone.model_dump(mode="json", by_alias=True, exclude_none=True)
+    data["provision"]["recipients"] = [
+        {
+            "id": "partner",
+            "name": "Partner Inc.",
+            "purpose": {"en": "Joint webinars", "ko": "공동 웨비나"},
+            "purposes": ["product.inquiry"],
+            "items": ["email"],
+            "basis": "consent",
+        }
+    ]
+    data["contacts"]["privacy_officer"] = {"department": {"en": "Customer service"}}
+    policy = policy_from(data)
+    assert policy.contacts.privacy_officer.reachable is False
+    outline = outline_of(render_notice(policy, fmt="md", lang="en"), "md")
+    recipient = outline.table("Recipients of personal information").row("Partner Inc.")
+    assert recipient[4] == "Not stated in this policy"
+    officer = outline.table("Privacy officer and departments").row("Privacy officer")
+    assert officer[3:] == ["Customer service", "—", "—"]
+
+
+def test_the_public_notice_shows_no_data_use_keys(megazone: Policy) -> None:
+    for lang in ("en", "ko"):
+        text = render_notice(megazone, fmt="md", lang=lang)
+        purposes = md_outline(text).tables[0]
+        assert len(purposes.headers) == 4
+        assert "Data use" not in purposes.headers and "데이터 이용 유형" not in purposes.headers
+        for purpose in megazone.purposes.values():
+            assert purpose.data_use is not None and purpose.data_use not in text
+
+
+def test_no_doubled_parentheses_around_names_and_titles() -> None:
+    policy = load_policy(POLICIES / "lgcns-optapex.yaml")
+    ko = _flat(policy, "ko")
+    assert '주식회사 엘지씨엔에스 (LG CNS, 이하 "회사")는' in ko
+    assert ")(" not in ko
+    titles = [t for _, t in md_outline(render_notice(policy, fmt="md", lang="ko")).headings]
+    assert not any("))" in t for t in titles)
+    assert any(
+        t.startswith("제") and "CCPA에 따른 캘리포니아 주민 대상 추가 고지" in t for t in titles
+    )
+    en = _flat(policy, "en")
+    assert 'LG CNS Co., Ltd. (the "Company") has established' in en
+
+
+def test_a_korean_title_with_its_own_parentheses_is_not_wrapped_in_more(
+    megazone: Policy,
+) -> None:
+    data = megazone.model_dump(mode="json", by_alias=True, exclude_none=True)
+    data["sections"][0]["title"] = {"en": "Linked sites (external)", "ko": "링크 사이트(외부)"}
+    titles = [
+        t
+        for level, t in md_outline(render_notice(policy_from(data), fmt="md", lang="ko")).headings
+        if level == 2
+    ]
+    assert "제12조 링크 사이트(외부)" in titles
+    assert "제1조(개인정보의 처리 목적)" in titles

@@ -3,6 +3,7 @@ date the new version may take effect in each jurisdiction."""
 
 from __future__ import annotations
 
+import ast
 import json
 from collections.abc import Callable
 from datetime import date, timedelta
@@ -13,13 +14,17 @@ import pytest
 from typer.testing import CliRunner
 
 from policyvault.cli.main import app
+from policyvault.domain.errors import InvalidInput
 from policyvault.domain.jurisdictions import ConsentChange, notice_rule
-from policyvault.domain.policy.diff import ChangeKind, PolicyDiff, diff_policies
+from policyvault.domain.policy.diff import ChangeKind, DifferentPolicies, PolicyDiff, diff_policies
 from policyvault.domain.policy.model import Policy
 from policyvault.services.policy_changes import describe_diff
 from policyvault.services.policy_files import load_policy
 
-MEGAZONE = Path(__file__).resolve().parents[3] / "examples" / "policies" / "megazone-cloudplex.yaml"
+ROOT = Path(__file__).resolve().parents[3]
+MEGAZONE = ROOT / "examples" / "policies" / "megazone-cloudplex.yaml"
+UTRACS = ROOT / "examples" / "policies" / "utracs.yaml"
+DIFF_PACKAGE = ROOT / "src" / "policyvault" / "domain" / "policy" / "diff"
 ANNOUNCED = date(2026, 1, 5)
 Edit = Callable[[dict[str, Any]], None]
 
@@ -116,6 +121,36 @@ def test_reordering_changes_nothing(seed: Policy) -> None:
     assert diff(seed, shuffle).changes == []
 
 
+def reworded(data: dict[str, Any]) -> None:
+    data["purposes"]["product.inquiry"]["description"] = "Answering product questions"
+
+
+def test_unrecognised_changes_are_ordinary_only_when_presentation_text(seed: Policy) -> None:
+    def described(data: dict[str, Any]) -> None:
+        data["data_categories"]["user.megazone.bad_use"]["description"] = "Abuse records"
+
+    def new_event(data: dict[str, Any]) -> None:
+        data["events"]["audit_closed"] = {"en": "the close of the audit"}
+
+    def sensitive(data: dict[str, Any]) -> None:
+        data["data_categories"]["system.megazone.statutory_record"]["sensitivity"] = ["financial"]
+
+    assert kinds(diff(seed, described)) == {ChangeKind.text_changed: "ordinary"}
+    for edit in (new_event, sensitive):
+        [change] = diff(seed, edit).changes
+        assert change.kind is ChangeKind.unexplained_change
+        assert change.significant
+        assert "cannot prove it only narrows processing" in change.reason
+
+
+def test_two_different_policies_are_not_compared(seed: Policy) -> None:
+    with pytest.raises(DifferentPolicies) as raised:
+        diff_policies(seed, load_policy(UTRACS), ANNOUNCED)
+    assert isinstance(raised.value, InvalidInput)
+    assert "'megazone-cloudplex'" in str(raised.value)
+    assert "'utracs'" in str(raised.value)
+
+
 # -- significant changes -------------------------------------------------------------------------
 
 
@@ -146,6 +181,55 @@ def test_a_new_country_for_a_processor_is_significant(seed: Policy) -> None:
     assert kinds(result) == {ChangeKind.country_added: "significant"}
     assert result.changes[0].path == ("processors", "google", "countries")
     assert result.reconsent_required == ["product.inquiry"]
+
+
+def test_a_recipients_free_text_retention_changed_is_significant(seed: Policy) -> None:
+    def five_years(data: dict[str, Any]) -> None:
+        data["processors"][1]["retention"] = "Five years after the inquiry"
+
+    result = diff(seed, five_years)
+    [change] = result.changes
+    assert change.kind is ChangeKind.recipient_retention_changed
+    assert change.significant
+    assert change.path == ("processors", "google", "retention")
+    assert change.reason == "free-text retention changed; cannot prove it is not longer"
+    assert "Until the product inquiry is completed" in change.summary
+    assert "Five years after the inquiry" in change.summary
+    # An overseas transfer's consent named the retention (PIPA Art 28-8(3)).
+    assert result.reconsent_required == ["product.inquiry"]
+
+    def in_korea(data: dict[str, Any]) -> None:
+        data["processors"][0]["countries"] = ["KR"]
+
+    def longer(data: dict[str, Any]) -> None:
+        data["processors"][0]["retention"] = "Ten years after withdrawal"
+
+    assert seed.controller.country == "KR"
+    result = diff(edited(seed, in_korea), longer)
+    assert kinds(result) == {ChangeKind.recipient_retention_changed: "significant"}
+    assert result.reconsent_required == []  # entrustment at home: disclosure, not consent
+
+    def third_party(retention: str | None) -> Edit:
+        def edit(data: dict[str, Any]) -> None:
+            data["provision"]["recipients"] = [
+                {
+                    "id": "partner",
+                    "name": "Partner Co.",
+                    "purpose": "Joint offers",
+                    "purposes": ["product.inquiry"],
+                    "items": ["email"],
+                    "countries": ["KR"],
+                    "basis": "consent",
+                    "retention": retention,
+                }
+            ]
+
+        return edit
+
+    old = edited(seed, third_party("One year"))
+    for retention in ("Two years", None):
+        result = diff_policies(old, edited(seed, third_party(retention)), ANNOUNCED)
+        assert kinds(result) == {ChangeKind.recipient_retention_changed: "significant"}
 
 
 def test_a_recipient_receiving_more_items_is_significant(seed: Policy) -> None:
@@ -265,6 +349,46 @@ def test_a_rule_losing_or_replacing_its_event_keeps_data_longer(seed: Policy) ->
     assert result.reconsent_required == ["membership.management"]
 
 
+def test_anonymising_instead_of_deleting_is_one_significant_change(seed: Policy) -> None:
+    def anonymise(data: dict[str, Any]) -> None:
+        data["retention"][2]["then"] = "anonymise"
+
+    result = diff(seed, anonymise)
+    [change] = result.changes
+    assert change.kind is ChangeKind.retention_end_changed
+    assert change.significant
+    assert result.reconsent_required == ["service.provision"]
+
+    back = diff_policies(edited(seed, anonymise), seed, ANNOUNCED)
+    [change] = back.changes
+    assert change.kind is ChangeKind.retention_shorter
+    assert not change.significant
+    assert "deleted instead of anonymised" in change.summary
+
+    def anonymise_sooner(data: dict[str, Any]) -> None:
+        data["retention"][2]["then"] = "anonymise"
+        data["retention"][2]["period"] = "P1Y"
+
+    assert kinds(diff(seed, anonymise_sooner)) == {
+        ChangeKind.retention_shorter: "ordinary",
+        ChangeKind.retention_end_changed: "significant",
+    }
+
+
+def test_a_new_legal_hold_needs_reconsent_for_every_consented_purpose(seed: Policy) -> None:
+    def hold(data: dict[str, Any]) -> None:
+        data["legal_holds"].append(
+            {"reason": "investigation", "description": "Kept until an investigation ends"}
+        )
+
+    result = diff(seed, hold)
+    assert kinds(result) == {ChangeKind.legal_hold_added: "significant"}
+    consented = [key for key, purpose in seed.purposes.items() if purpose.consent_based]
+    assert consented
+    assert result.reconsent_required == consented
+    assert diff_policies(edited(seed, hold), seed, ANNOUNCED).reconsent_required == []
+
+
 def test_statutory_retention_longer_or_new_is_significant(seed: Policy) -> None:
     def longer(data: dict[str, Any]) -> None:
         data["statutory_retention"][6]["period"] = "P6M"
@@ -312,6 +436,9 @@ def test_narrower_rights_are_significant_and_wider_ones_ordinary(seed: Policy) -
 
 
 def test_weaker_safeguards_are_significant(seed: Policy) -> None:
+    def logged(data: dict[str, Any]) -> None:  # the seed says nothing about access logs
+        data["access_log"] = {"retention": "P1Y", "tamper_evident": True}
+
     def weaker(data: dict[str, Any]) -> None:
         data["destruction"]["grace_period_days"] = 30
         data["destruction"]["approval_required"] = False
@@ -320,11 +447,38 @@ def test_weaker_safeguards_are_significant(seed: Policy) -> None:
         data["children"]["rules"][0]["under_age"] = "guardian_consent"
         data["changes"]["significant_notice_days"] = 14
 
-    result = diff(seed, weaker)
+    result = diff(edited(seed, logged), weaker)
     assert len(result.changes) == 6
     assert all(c.significant for c in result.changes), describe_diff(result)
     # The shortened promise does not apply to its own announcement.
     assert result.earliest_effective["kr-pipa"] == ANNOUNCED + timedelta(days=30)
+
+
+def test_a_promise_stated_newly_is_ordinary_and_one_dropped_is_significant(seed: Policy) -> None:
+    def stated(data: dict[str, Any]) -> None:
+        data["access_log"] = {"retention": "P1Y", "tamper_evident": True}
+
+    def unstated(data: dict[str, Any]) -> None:
+        data["access_log"] = None
+        data["rights"]["agents_allowed"] = None
+        data["rights"]["freeze_while_pending"] = None
+        data["destruction"]["approval_required"] = None
+
+    promised = edited(seed, stated)
+    assert kinds(diff_policies(seed, promised, ANNOUNCED)) == {
+        ChangeKind.access_log_strengthened: "ordinary"
+    }
+    dropped = diff(promised, unstated)
+    assert {c.path for c in dropped.changes} == {
+        ("access_log",),
+        ("rights", "agents_allowed"),
+        ("rights", "freeze_while_pending"),
+        ("destruction", "approval_required"),
+    }
+    assert all(c.significant for c in dropped.changes), describe_diff(dropped)
+    assert any("yes -> not stated" in c.summary for c in dropped.changes)
+    restated = diff_policies(edited(promised, unstated), promised, ANNOUNCED)
+    assert restated.changes and not restated.significant, describe_diff(restated)
 
 
 def test_trackers_matter_unless_essential(seed: Policy) -> None:
@@ -366,8 +520,7 @@ def test_sale_or_sharing_turned_on_is_significant(seed: Policy) -> None:
 
 def test_removals_that_only_narrow_processing_are_ordinary(seed: Policy) -> None:
     def narrower(data: dict[str, Any]) -> None:
-        del data["processors"][1]
-        data["collection_points"]["product_inquiry"]["consents"].pop()  # its transfer consent
+        del data["processors"][1]  # the seed asks no separate consent for its transfer
         data["purposes"]["product.inquiry"]["items"].remove("address")
         del data["items"]["bad_use_records"]
         for key in ("service.provision",):
@@ -397,8 +550,20 @@ def test_an_effective_date_before_the_notice_period_is_too_early(seed: Policy) -
     assert on_time.too_early == {}
     assert on_time.may_take_effect
     # An ordinary change: refused at D+6, accepted at D+7 (LEGAL §8 item 58).
-    assert diff(seed, effective(6)).too_early == {"kr-pipa": ANNOUNCED + timedelta(days=7)}
-    assert diff(seed, effective(7)).may_take_effect
+    early = diff(seed, reworded, effective(6))
+    assert early.too_early == {"kr-pipa": ANNOUNCED + timedelta(days=7)}
+    assert diff(seed, reworded, effective(7)).may_take_effect
+
+
+def test_an_unchanged_policy_is_never_too_early(seed: Policy) -> None:
+    def effective(data: dict[str, Any]) -> None:
+        data["effective_date"] = ANNOUNCED
+
+    result = diff(seed, effective)
+    assert result.changes == []
+    assert result.too_early == {}
+    assert result.may_take_effect
+    assert describe_diff(result) == ["no changes from 2023-08-30 to 2023-08-30"]
 
 
 def test_each_jurisdiction_of_the_new_version_gets_a_date(seed: Policy) -> None:
@@ -496,3 +661,60 @@ def test_cli_diff_refuses_a_bad_date(policy_files: tuple[Path, Path]) -> None:
     old, new = policy_files
     result = CliRunner().invoke(app, ["policy", "diff", str(old), str(new), "--published", "soon"])
     assert result.exit_code == 2
+
+
+def test_cli_diff_of_a_file_with_itself_says_no_changes(policy_files: tuple[Path, Path]) -> None:
+    old, _ = policy_files
+    args = ["policy", "diff", str(old), str(old), "--published", "2026-01-05"]
+    result = CliRunner().invoke(app, args)
+    assert result.exit_code == 0, result.output
+    assert result.stdout == "no changes from 2023-08-30 to 2023-08-30\n"
+
+
+@pytest.mark.parametrize("as_json", [[], ["--json"]], ids=["text", "json"])
+def test_cli_diff_exits_1_when_the_new_version_takes_effect_too_early(
+    policy_files: tuple[Path, Path], tmp_path: Path, as_json: list[str]
+) -> None:
+    old, new = policy_files
+    early = tmp_path / "early.yaml"
+    text = new.read_text(encoding="utf-8")
+    early.write_text(text.replace("effective_date: 2026-02-04", "effective_date: 2026-02-03", 1))
+    args = ["policy", "diff", str(old), str(early), "--published", "2026-01-05", *as_json]
+    result = CliRunner().invoke(app, args)
+    assert result.exit_code == 1, result.output
+    if as_json:
+        assert json.loads(result.stdout)["too_early"] == {"kr-pipa": "2026-02-04"}
+    else:
+        assert "too early: effective date 2026-02-03" in result.stdout
+
+
+def test_cli_diff_help_documents_the_exit_codes() -> None:
+    result = CliRunner().invoke(app, ["policy", "diff", "--help"], terminal_width=200)
+    help_text = " ".join(result.stdout.split())
+    assert "1 when that date is earlier than the earliest date allowed in any jurisdiction" in (
+        help_text
+    )
+
+
+def test_cli_diff_refuses_two_different_policies(policy_files: tuple[Path, Path]) -> None:
+    old, _ = policy_files
+    args = ["policy", "diff", str(old), str(UTRACS), "--published", "2026-01-05"]
+    result = CliRunner().invoke(app, args)
+    assert result.exit_code == 2
+    assert result.stdout == ""
+    [line] = result.stderr.splitlines()
+    assert line.startswith("error: cannot compare policy 'megazone-cloudplex'")
+    assert "'utracs'" in line
+
+
+def test_the_diff_modules_share_no_private_names() -> None:
+    """A name another module imports is public in the module that defines it."""
+    private = [
+        f"{path.name}: {alias.name}"
+        for path in sorted(DIFF_PACKAGE.glob("*.py"))
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8")))
+        if isinstance(node, ast.ImportFrom) and (node.module or "").startswith("policyvault")
+        for alias in node.names
+        if alias.name.startswith("_")
+    ]
+    assert private == []

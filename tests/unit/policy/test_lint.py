@@ -53,6 +53,16 @@ def build(data: Data) -> Policy:
 def clean_data() -> Data:
     data = megazone_data()
     data["jurisdictions"] = ["kr-pipa", "eu-gdpr", "us-ccpa", "us-coppa"]
+    # What the Megazone seed leaves unstated, stated: access logs, AWS's country, the basis
+    # of the Google transfer and its separate consent, the channel for changes.
+    data["access_log"] = {"retention": "P1Y", "tamper_evident": True}
+    data["processors"][0]["countries"] = ["KR"]
+    data["processors"][1]["transfer_basis"] = "consent"
+    data["processors"][1]["consent_category"] = "overseas_transfer"
+    data["collection_points"]["product_inquiry"]["consents"].append(
+        {"category": "overseas_transfer", "purposes": ["product.inquiry"], "required": True}
+    )
+    data["changes"]["channel"] = text("Notice on the website")
     data["controller"]["address"] = text("1 Example-ro, Jung-gu, Seoul", "서울특별시 중구 예시로 1")
     data["contacts"]["representatives"] = [
         {"name": text("EU Representative Ltd."), "email": "eu-rep@example.com"}
@@ -115,8 +125,22 @@ def test_the_clean_variant_has_no_finding() -> None:
 
 def test_megazone_findings() -> None:
     findings = lint(megazone_data())
-    assert codes(findings) == ["L109", "L112", "L114", "L116", "L116", "L135"]
+    assert codes(findings) == [
+        "L106",  # the seed says nothing about access logs
+        "L109",
+        "L112",
+        "L114",
+        "L116",
+        "L116",
+        "L119",  # nor where AWS processes the data
+        "L129",  # nor where changes are announced
+        "L135",
+        "L136",  # nor on what basis the data goes to Google abroad
+    ]
     by_code = {f.code: f for f in findings}
+    assert by_code["L106"].path == ("jurisdictions", 0)
+    assert by_code["L119"].path == ("processors", 0)
+    assert by_code["L136"].path == ("processors", 1)
     assert by_code["L135"].path == ("processors", 1)
     assert "refusal" in by_code["L135"].message
     assert "PIPA Art 28-8(2)5" in by_code["L135"].message
@@ -235,6 +259,11 @@ TRIGGERS: dict[str, Callable[[Data], None]] = {
     "L117": lambda d: d["purposes"]["service.provision"]["bases"].append(
         {"basis": "legal_obligation"}
     ),
+    "L118": _both(
+        _set("contacts", "privacy_officer", value={"department": text("Customer service")}),
+        _set("contacts", "departments", value=[{"department": text("IRM")}]),
+    ),
+    "L119": _delete("processors", 0, "countries"),
     "L120": _delete("purposes", "membership.management", "description"),
     "L121": _delete("destruction", "method"),
     "L122": _delete("statutory_retention", 0, "article"),
@@ -252,6 +281,8 @@ TRIGGERS: dict[str, Callable[[Data], None]] = {
     "L132": _both(
         _set("controller", "country", value="JP"), _set("contacts", "representatives", value=[])
     ),
+    "L133": _delete("access_log", "tamper_evident"),
+    "L134": _delete("rights", "agents_allowed"),
     "L135": _delete("processors", 1, "refusal"),
     "L136": _delete("processors", 1, "transfer_basis"),
     "L137": _set("processors", 1, "transfer_basis", value="legitimate_interest"),
@@ -277,6 +308,7 @@ TRIGGERS: dict[str, Callable[[Data], None]] = {
     ),
     "L164": _drop_right("correction"),
     "L165": lambda d: _passport(d, consent=True),
+    "L166": _delete("ccpa", "sells_or_shares"),
     "L170": _set(
         "children",
         "rules",
@@ -359,6 +391,63 @@ def test_access_log_of_twelve_months_is_a_year() -> None:
     data["access_log"]["retention"] = "P11M"
     [finding] = only(lint(data), "L106")
     assert finding.path == ("access_log", "retention")
+
+
+def test_no_access_log_is_flagged_where_pipa_asks_for_one() -> None:
+    data = clean_data()
+    del data["access_log"]
+    [finding] = only(lint(data), "L106")
+    assert finding.path == ("jurisdictions", 0)
+    assert "says nothing about access logs" in finding.message
+    assert not {"L131", "L133"} & set(codes(lint(data)))
+    assert lint(declare(data, "eu-gdpr", "us-ccpa")) == []  # a Korean safety standard
+
+
+def test_access_logs_stated_unprotected_are_flagged_too() -> None:
+    data = clean_data()
+    data["access_log"]["tamper_evident"] = False
+    [finding] = only(lint(data), "L133")
+    assert finding.path == ("access_log",)
+    assert "states that access logs are not protected" in finding.message
+
+
+def test_an_officer_is_reachable_through_the_department_in_charge() -> None:
+    data = clean_data()
+    data["contacts"]["privacy_officer"] = {"name": text("Joowan Lee")}
+    assert lint(data) == []  # the IRM department has a phone and an e-mail address
+    data["contacts"]["departments"] = []
+    [finding] = only(lint(data), "L118")
+    assert finding.path == ("contacts", "privacy_officer")
+    assert lint(declare(data, "us-ccpa")) == []
+
+
+def test_a_recipient_without_a_country_is_neither_abroad_nor_at_home() -> None:
+    data = clean_data()
+    del data["processors"][1]["countries"]  # Google, abroad when its countries are stated
+    findings = lint(data)
+    assert codes(findings) == ["L119"]
+    assert findings[0].path == ("processors", 1)
+    _third_party(data)
+    del data["provision"]["recipients"][0]["countries"]
+    assert [f.path for f in only(lint(data), "L119")] == [
+        ("processors", 1),
+        ("provision", "recipients", 0),
+    ]
+
+
+def test_a_controller_of_unstated_country_transfers_nothing_abroad() -> None:
+    data = clean_data()
+    del data["controller"]["country"]
+    for field in ("timing", "method", "contact", "refusal", "transfer_basis"):
+        data["processors"][1].pop(field, None)
+    data["processors"][1]["consent_category"] = None
+    data["collection_points"]["product_inquiry"]["consents"].pop()
+    assert lint(data) == []  # no transfer finding: nothing is known to be abroad
+    data["contacts"]["representatives"] = []
+    findings = lint(data)
+    assert codes(findings) == ["L132", "L141"]  # established where? no representative either
+    for finding in findings:
+        assert "does not say where the controller is established" in finding.message
 
 
 def test_five_days_of_grace_are_allowed_six_are_not() -> None:
@@ -582,7 +671,7 @@ def test_cli_prints_file_line_col_code_message_severity() -> None:
     result = CliRunner().invoke(app, ["policy", "lint", str(MEGAZONE)])
     assert result.exit_code == 0, result.output
     *lines, summary = result.output.strip().splitlines()
-    assert summary == f"{MEGAZONE}: 6 finding(s), 5 warning(s)"
+    assert summary == f"{MEGAZONE}: 10 finding(s), 8 warning(s)"
     matches = [LINE.match(line) for line in lines]
     assert all(matches), lines
     source = MEGAZONE.read_text(encoding="utf-8").splitlines()

@@ -13,7 +13,11 @@ def test_megazone_loads(megazone_path: Path) -> None:
     assert result.errors == []
     policy = result.policy
     assert policy is not None
-    assert policy.destruction.grace_period_days == 5
+    # "destroys the information without delay ... with the approval of the company's personal
+    # information protection manager"; the seed says nothing about access logs.
+    assert policy.destruction.grace_period_days == 0
+    assert policy.destruction.approval_required is True
+    assert policy.access_log is None
     record = {r.record_type: r for r in policy.statutory_retention}
     assert record["labeling_and_advertising"].period == Duration(months=6)
     assert policy.sensitivity_of("email") == set()

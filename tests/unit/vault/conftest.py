@@ -4,6 +4,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
+from ruamel.yaml import YAML
 
 from policyvault.crypto.hazmat import generate_key
 from policyvault.crypto.keys import LocalKeyProvider
@@ -48,8 +49,19 @@ class MemoryVault:
 
 
 @pytest.fixture
-def megazone() -> MemoryVault:
-    return MemoryVault("megazone-cloudplex")
+def megazone(tmp_path: Path) -> MemoryVault:
+    """Megazone, with the Google transfer resting on a separate overseas-transfer consent
+    asked at the inquiry form. The seed states no basis for that transfer (the example file
+    leaves it out and the linter flags it); the workflows under test need one."""
+    data = YAML(typ="safe", pure=True).load(EXAMPLES / "megazone-cloudplex.yaml")
+    [google] = [p for p in data["processors"] if p["id"] == "google"]
+    google.update(transfer_basis="consent", consent_category="overseas_transfer")
+    data["collection_points"]["product_inquiry"]["consents"].append(
+        {"category": "overseas_transfer", "purposes": ["product.inquiry"], "required": True}
+    )
+    path = tmp_path / "megazone-cloudplex.yaml"
+    YAML(typ="safe", pure=True).dump(data, path)
+    return MemoryVault("megazone-cloudplex", path)
 
 
 @pytest.fixture

@@ -218,7 +218,8 @@ def _check_retention(policy: Policy) -> Iterator[Finding]:
                 )
         if rule.until is not None:
             yield from _event_finding(policy, rule.until, (*at, "until"))
-        yield from _event_finding(policy, rule.from_, (*at, "from"))
+        if rule.from_ is not None:
+            yield from _event_finding(policy, rule.from_, (*at, "from"))
     for index, record in enumerate(policy.statutory_retention):
         at = ("statutory_retention", index)
         yield from _event_finding(policy, record.from_, (*at, "from"))

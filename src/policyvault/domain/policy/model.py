@@ -69,7 +69,7 @@ class Policy(PolicyModel):
     statutory_retention: list[StatutoryRecord] = Field(default_factory=list)
     legal_holds: list[LegalHoldRule] = Field(default_factory=list)
     destruction: Destruction
-    access_log: AccessLog
+    access_log: AccessLog | None = None  # None: the policy says nothing about them
 
     processors: list[Processor] = Field(default_factory=list)
     provision: Provision | None = None

@@ -29,9 +29,11 @@ class Right(StrEnum):
 class Rights(PolicyModel):
     granted: list[Right] = Field(min_length=1)
     channels: list[RequestChannel] = Field(min_length=1)
-    agents_allowed: bool = True
+    # The two promises below are None when the policy does not say: the notice then says
+    # nothing either way.
+    agents_allowed: bool | None = None
     agent_document: LocalizedText | None = None  # e.g. the power-of-attorney form
-    freeze_while_pending: bool = True  # no use while a correction or deletion is pending
+    freeze_while_pending: bool | None = None  # no use while a correction or deletion is pending
     limitations: list[LocalizedText] = Field(default_factory=list)
 
 
@@ -129,7 +131,7 @@ class CcpaDisclosure(PolicyModel):
     sources: list[LocalizedText] = Field(min_length=1)
     business_purposes: LocalizedText
     third_party_categories: list[LocalizedText] = Field(default_factory=list)
-    sells_or_shares: bool = False
+    sells_or_shares: bool | None = None  # None: the policy does not say (lint L166)
 
 
 class Section(PolicyModel):

@@ -23,12 +23,17 @@ from policyvault.domain.policy.text import LocalizedText
 class Controller(PolicyModel):
     legal_name: LocalizedText
     services: list[LocalizedText] = Field(default_factory=list)
-    country: Country
+    # None: the policy does not say where the controller is established. Overseas transfers
+    # are then unknown: only a stated country that differs from a stated one is abroad.
+    country: Country | None = None
     address: LocalizedText | None = None
     website: Url | None = None
 
 
 class Person(PolicyModel):
+    """A contact as the policy names it. A policy may name one by role or department alone,
+    with no phone or e-mail (the linter flags a privacy officer nobody can reach, L118)."""
+
     name: LocalizedText | None = None
     title: LocalizedText | None = None
     department: LocalizedText | None = None
@@ -36,10 +41,14 @@ class Person(PolicyModel):
     email: Email | None = None
 
     @model_validator(mode="after")
-    def _reachable(self) -> Person:
-        if not (self.phone or self.email):
-            raise ValueError("a contact needs a phone number or an e-mail address")
+    def _named(self) -> Person:
+        if not (self.name or self.title or self.department or self.phone or self.email):
+            raise ValueError("a contact needs a name, title, department, phone or e-mail")
         return self
+
+    @property
+    def reachable(self) -> bool:
+        return bool(self.phone or self.email)
 
 
 class Contacts(PolicyModel):
@@ -58,14 +67,15 @@ class RemedyBody(PolicyModel):
 
 class Processor(PolicyModel):
     """A company processing data on the controller's behalf (PIPA Art 26 entrustment). When
-    its countries lie outside the controller's, it is an overseas transfer (PIPA Art 28-8)."""
+    its countries lie outside the controller's, it is an overseas transfer (PIPA Art 28-8).
+    No ``countries``: the policy does not say where it processes (lint L119)."""
 
     id: Identifier
     name: str = Field(min_length=1, max_length=200)
     task: LocalizedText
     purposes: list[DottedKey] = Field(min_length=1)
     items: list[Identifier] = Field(min_length=1)
-    countries: list[Country] = Field(min_length=1)
+    countries: list[Country] = Field(default_factory=list)  # empty: not stated
     timing: LocalizedText | None = None
     method: LocalizedText | None = None
     retention: LocalizedText | None = None
@@ -83,7 +93,7 @@ class ThirdParty(PolicyModel):
     purpose: LocalizedText
     purposes: list[DottedKey] = Field(min_length=1)
     items: list[Identifier] = Field(min_length=1)
-    countries: list[Country] = Field(min_length=1)
+    countries: list[Country] = Field(default_factory=list)  # empty: not stated
     basis: Basis
     retention: LocalizedText | None = None
     consent_category: ConsentCategory | None = None

@@ -73,16 +73,18 @@ class EndAction(StrEnum):
 class RetentionRule(PolicyModel):
     """How long a purpose may keep its items.
 
-    ``until`` ends retention at an event; ``period`` ends it that long after ``from`` (an event,
-    ``collected`` by default). With both, retention ends at whichever comes first. A period
-    counted from an event and no ``until`` reads "P1Y after the account is closed".
+    ``until`` ends retention at an event; ``period`` ends it that long after ``from`` (an event).
+    With both, retention ends at whichever comes first. A period counted from an event and no
+    ``until`` reads "P1Y after the account is closed". With no ``from`` the policy does not say
+    when the period starts: the notice gives the period alone, and the vault counts it from
+    collection, the earliest moment it could start.
     """
 
     purpose: DottedKey
     items: list[Identifier] | None = None  # default: every item of the purpose
     until: Identifier | None = None
     period: Period | None = None
-    from_: Identifier = Field(default="collected", alias="from")
+    from_: Identifier | None = Field(default=None, alias="from")  # None: not stated
     then: EndAction = EndAction.delete
     description: LocalizedText | None = None
 
@@ -125,8 +127,8 @@ class StatutoryRecord(PolicyModel):
 
 
 class Destruction(PolicyModel):
-    grace_period_days: int = Field(ge=0, le=365)
-    approval_required: bool = True
+    grace_period_days: int = Field(ge=0, le=365)  # 0: "without delay"
+    approval_required: bool | None = None  # None: the policy names no approval step, or none
     approver: str = "privacy_officer"
     separate_store: bool = True  # statutory records move to a separate store first
     procedure: LocalizedText | None = None
@@ -142,7 +144,7 @@ class LegalHoldRule(PolicyModel):
 
 class AccessLog(PolicyModel):
     retention: Period
-    tamper_evident: bool = True
+    tamper_evident: bool | None = None  # None: the policy does not say
     description: LocalizedText | None = None
 
 

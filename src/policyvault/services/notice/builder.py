@@ -67,7 +67,11 @@ class _NoticeBuilder(DataSections, PartySections, PromiseSections):
             lang=self.lang,
             title=self.t("title", controller=controller),
             meta=tuple(meta),
-            intro=(Paragraph(self.t("intro", controller=controller, laws=self.join(laws))),),
+            intro=(
+                Paragraph(
+                    self.t("intro", controller=self.defined(controller), laws=self.join(laws))
+                ),
+            ),
             contents_label=self.t("contents"),
             empty="—",
             sections=tuple(self._sections),

@@ -6,7 +6,7 @@ from __future__ import annotations
 from policyvault.domain.policy.data import Sensitivity
 from policyvault.domain.policy.duration import Duration
 from policyvault.domain.policy.retention import RetentionRule
-from policyvault.services.notice.model import Cell, Inline
+from policyvault.services.notice.model import Inline
 from policyvault.services.notice.strings import UI_STRINGS
 from policyvault.services.notice.writer import NoticeWriter
 
@@ -28,9 +28,9 @@ class DataSections(NoticeWriter):
                 if b.law is not None:
                     label = self.t("basis_law", basis=label, law=self.text(b.law))
                 bases.append(label)
-            use: Cell = (purpose.data_use,) if purpose.data_use else ()
+            # The fideslang data use is a key for machines, not words for the notice.
             row = ((purpose.label.get(self.lang),), tuple(details), self.items(purpose.items))
-            rows.append((*row, tuple(bases), use))
+            rows.append((*row, tuple(bases)))
         self.add(
             "purposes",
             self.t("s.purposes"),
@@ -95,13 +95,16 @@ class DataSections(NoticeWriter):
         )
 
     def retention_text(self, rule: RetentionRule) -> str:
-        after = ""
-        if rule.period is not None:
-            after = self.t("after", period=self.period(rule.period), event=self.event(rule.from_))
-        if rule.until is not None and rule.period is not None:
-            return self.t("until_or", event=self.event(rule.until), after=after)
+        if rule.period is None:  # then the schema requires until
+            return self.t("until", event=self.event(rule.until)) if rule.until else ""
+        period = self.period(rule.period)
+        if rule.from_ is not None:
+            after = self.t("after", period=period, event=self.event(rule.from_))
+        else:  # the policy does not say when the period starts: say only how long it is
+            key = "period_alone" if rule.until is None else "after_period"
+            after = self.t(key, period=period)
         if rule.until is not None:
-            return self.t("until", event=self.event(rule.until))
+            return self.t("until_or", event=self.event(rule.until), after=after)
         return after
 
     def retention_section(self) -> None:
@@ -168,11 +171,12 @@ class DataSections(NoticeWriter):
             if days
             else self.t("destruction.now")
         )
+        approval = ""  # None: the policy names no approval step, and the notice none either
         if d.approval_required:
             key = f"approver.{d.approver}"
             approver = self.t(key) if key in UI_STRINGS else d.approver.replace("_", " ")
             approval = self.t("destruction.approval", approver=approver)
-        else:
+        elif d.approval_required is False:
             approval = self.t("destruction.automatic")
         separate = self.t("destruction.separate") if d.separate_store else ""
         self.add(

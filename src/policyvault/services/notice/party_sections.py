@@ -45,7 +45,10 @@ class PartySections(NoticeWriter):
         )
 
     def overseas(self, processor: Processor) -> bool:
-        return any(c != self.policy.controller.country for c in processor.countries)
+        """A stated country other than the controller's stated one. A processor whose country
+        is not stated is listed with the entrustments, its country shown as not stated."""
+        home = self.policy.controller.country
+        return home is not None and any(c != home for c in processor.countries)
 
     def entrustment_section(self) -> None:
         rows = [
@@ -53,6 +56,7 @@ class PartySections(NoticeWriter):
                 (p.name,),
                 (p.task.get(self.lang),),
                 self.items(p.items),
+                self.countries(p.countries),
                 self.lines(p.retention),
                 self.lines(p.contact),
             )
@@ -77,7 +81,9 @@ class PartySections(NoticeWriter):
         for p in self.policy.processors:
             if not self.overseas(p):
                 continue
-            basis: Cell = ()
+            # The basis of a transfer is a required disclosure (PIPA Art 28-8(1)): say so when
+            # the policy does not state it.
+            basis: Cell = (self.t("not_stated"),)
             if p.transfer_basis is not None:
                 basis = (self.basis(p.transfer_basis, p.consent_category),)
             rows.append(

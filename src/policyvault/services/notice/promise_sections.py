@@ -21,15 +21,20 @@ class PromiseSections(NoticeWriter):
             if c.address:
                 address = (_contact_link(c.address) if c.kind.value == "email" else c.address,)
             channels.append(((self.t(f"channel.{c.kind.value}"),), address, self.lines(c.note)))
-        if rights.agents_allowed:
-            agents = self.para(
-                self.t("agents.allowed"),
-                self.t("agents.document", document=self.text(rights.agent_document))
-                if rights.agent_document is not None
-                else "",
-            )
-        else:
-            agents = self.para(self.t("agents.refused"))
+        # Each promise is stated only when the policy states it, either way.
+        document = (
+            self.t("agents.document", document=self.text(rights.agent_document))
+            if rights.agent_document is not None
+            else ""
+        )
+        agents = {
+            True: self.para(self.t("agents.allowed"), document),
+            False: self.para(self.t("agents.refused")),
+            None: self.para(document),
+        }[rights.agents_allowed]
+        freeze = {True: "rights.freeze", False: "rights.no_freeze", None: ""}[
+            rights.freeze_while_pending
+        ]
         self.add(
             "rights",
             self.t("s.rights"),
@@ -40,7 +45,7 @@ class PromiseSections(NoticeWriter):
                 self.t("rights.how"),
                 self.para(self.t("rights.how.intro")),
                 self.table(self.t("rights.channels"), "rights.headers", channels),
-                self.para(self.t("rights.freeze")) if rights.freeze_while_pending else None,
+                self.para(self.t(freeze)) if freeze else None,
             ),
             self.sub("rights-agents", self.t("agents.title"), agents),
             self.sub(
@@ -83,19 +88,26 @@ class PromiseSections(NoticeWriter):
                 title = self.t(f"safety.{kind.value}")
                 groups.append(self.sub(f"safety-{kind.value}", title, self.bullets(measures)))
         log = p.access_log
-        key = "access_log.tamper" if log.tamper_evident else "access_log.kept"
+        access_log = None  # None: the policy says nothing about access logs, nor the notice
+        if log is not None:
+            key, title = {
+                True: ("access_log.tamper", "access_log.title_tamper"),
+                False: ("access_log.unprotected", "access_log.title"),
+                None: ("access_log.kept", "access_log.title"),
+            }[log.tamper_evident]
+            access_log = self.sub(
+                "safety-access-log",
+                self.t(title),
+                self.para(
+                    self.t(key, period=self.period(log.retention)), self.text(log.description)
+                ),
+            )
         self.add(
             "safety",
             self.t("s.safety"),
             self.para(self.t("safety.intro")) if groups else None,
             *groups,
-            self.sub(
-                "safety-access-log",
-                self.t("access_log.title"),
-                self.para(
-                    self.t(key, period=self.period(log.retention)), self.text(log.description)
-                ),
-            ),
+            access_log,
         )
 
     def cookies_section(self) -> None:
@@ -111,7 +123,7 @@ class PromiseSections(NoticeWriter):
             elif tracker.duration is not None:
                 duration = self.period(tracker.duration)
             else:
-                duration = self.t("duration_not_stated")
+                duration = self.t("not_stated")
             rows.append(
                 (
                     (tracker.name,),
@@ -184,7 +196,9 @@ class PromiseSections(NoticeWriter):
             self.sub(
                 "ccpa-sale",
                 self.t("ccpa.sale"),
-                self.para(self.t("ccpa.sells" if ccpa.sells_or_shares else "ccpa.no_sale")),
+                None
+                if ccpa.sells_or_shares is None  # not stated: nothing is said either way
+                else self.para(self.t("ccpa.sells" if ccpa.sells_or_shares else "ccpa.no_sale")),
             ),
         )
 

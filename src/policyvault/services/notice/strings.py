@@ -6,15 +6,23 @@ from __future__ import annotations
 UI_STRINGS: dict[str, tuple[str, str]] = {
     "title": ("{controller} Privacy Policy", "{controller} 개인정보 처리방침"),
     "intro": (
-        '{controller} (the "Company") has established and publishes this privacy policy, in '
-        "accordance with {laws}, to protect the personal information of data subjects and to "
-        "handle their complaints about it promptly and smoothly.",
-        '{controller}(이하 "회사")는 {laws} 등 관련 법령에 따라 정보주체의 개인정보를 '
-        "보호하고 이와 관련한 고충을 신속하고 원활하게 처리할 수 있도록 하기 위하여 다음과 "
-        "같이 개인정보 처리방침을 수립·공개합니다.",
+        "{controller} has established and publishes this privacy policy, in accordance with "
+        "{laws}, to protect the personal information of data subjects and to handle their "
+        "complaints about it promptly and smoothly.",
+        "{controller}는 {laws} 등 관련 법령에 따라 정보주체의 개인정보를 보호하고 이와 관련한 "
+        "고충을 신속하고 원활하게 처리할 수 있도록 하기 위하여 다음과 같이 개인정보 처리방침을 "
+        "수립·공개합니다.",
     ),
+    # The controller's name and the term the notice calls it by: "X (the "Company")". A name
+    # that already ends in parentheses takes the term inside them: "X (LG CNS, the ...)".
+    "defined_term": ('the "Company"', '이하 "회사"'),
+    "defined": ("{name} ({term})", "{name}({term})"),
+    "defined_inside": ("{name}, {term})", "{name}, {term})"),
     "contents": ("Contents", "목차"),
     "numbered": ("{n}. {title}", "제{n}조({title})"),
+    # A Korean title with parentheses of its own is not wrapped in another pair.
+    "numbered_plain": ("{n}. {title}", "제{n}조 {title}"),
+    "not_stated": ("Not stated in this policy", "본 방침에 명시되지 않음"),
     "meta.version": ("Version", "버전"),
     "meta.effective": ("Effective date", "시행일"),
     "meta.services": ("Services", "적용 서비스"),
@@ -56,7 +64,7 @@ UI_STRINGS: dict[str, tuple[str, str]] = {
     "s.breach": ("Notification of personal information breaches", "개인정보 유출 등의 통지"),
     "s.ccpa": (
         "Additional notice for California residents (CCPA)",
-        "캘리포니아 주민을 위한 추가 고지 (CCPA)",
+        "CCPA에 따른 캘리포니아 주민 대상 추가 고지",
     ),
     "s.officer": ("Privacy officer", "개인정보 보호책임자"),
     "s.remedies": ("Remedies for infringement of rights", "권익침해 구제방법"),
@@ -91,8 +99,8 @@ UI_STRINGS: dict[str, tuple[str, str]] = {
     ),
     "purposes.caption": ("Purposes of processing and their lawful bases", "처리 목적 및 처리 근거"),
     "purposes.headers": (
-        "Purpose|Details|Items|Lawful basis|Data use",
-        "처리 목적|세부 내용|처리 항목|처리 근거|데이터 이용 유형",
+        "Purpose|Details|Items|Lawful basis",
+        "처리 목적|세부 내용|처리 항목|처리 근거",
     ),
     "direct_marketing": (
         "Direct marketing: you may object to it at any time.",
@@ -188,6 +196,9 @@ UI_STRINGS: dict[str, tuple[str, str]] = {
     ),
     "until": ("until {event}", "{event} 시까지"),
     "after": ("{period} after {event}", "{event} 후 {period}"),
+    # A period whose start the policy does not state: the period alone.
+    "period_alone": ("{period}", "{period}"),
+    "after_period": ("after {period}", "{period} 경과 시"),
     "until_or": (
         "until {event}, or {after} if that comes first",
         "{event} 시 또는 {after} 중 먼저 도래하는 때까지",
@@ -246,9 +257,11 @@ UI_STRINGS: dict[str, tuple[str, str]] = {
     "destruction.procedure": ("Procedure", "파기 절차"),
     "destruction.method": ("Method", "파기 방법"),
     # Provision, entrustment, transfer.
+    # What the notice says where the policy names nothing: that the policy names nothing,
+    # never that the company does nothing.
     "provision.none": (
-        "The Company does not provide personal information to third parties.",
-        "회사는 정보주체의 개인정보를 제3자에게 제공하지 않습니다.",
+        "This policy names no third parties to whom personal information is provided.",
+        "본 방침은 개인정보를 제공받는 제3자를 기재하고 있지 않습니다.",
     ),
     "provision.caption": ("Recipients of personal information", "개인정보를 제공받는 자"),
     "provision.headers": (
@@ -258,15 +271,15 @@ UI_STRINGS: dict[str, tuple[str, str]] = {
     "provision.sale": ("A sale or sharing under the CCPA", "CCPA상 판매 또는 공유에 해당"),
     "provision.exceptions": ("Exceptions", "예외 사항"),
     "entrustment.abroad_only": (
-        "All processing the company entrusts is carried out abroad: the entrusted companies, "
-        "their tasks and countries are listed under the overseas transfer of personal "
-        "information.",
-        "회사가 위탁하는 개인정보 처리업무는 모두 국외에서 수행되며, 수탁자와 위탁업무 내용 및 "
-        "이전 국가는 개인정보의 국외 이전 항목에 기재되어 있습니다.",
+        "Every processor this policy names is abroad: the entrusted companies, their tasks "
+        "and countries are listed under the overseas transfer of personal information.",
+        "본 방침에 기재된 수탁자는 모두 국외에 있으며, 수탁자와 위탁업무 내용 및 이전 국가는 "
+        "개인정보의 국외 이전 항목에 기재되어 있습니다.",
     ),
     "entrustment.none": (
-        "The Company does not entrust the processing of personal information to others.",
-        "회사는 개인정보 처리업무를 외부에 위탁하지 않습니다.",
+        "This policy names no processors to whom the processing of personal information is "
+        "entrusted.",
+        "본 방침은 개인정보 처리업무를 위탁받는 수탁자를 기재하고 있지 않습니다.",
     ),
     "entrustment.intro": (
         "The Company entrusts the following personal information processing tasks to the "
@@ -276,12 +289,12 @@ UI_STRINGS: dict[str, tuple[str, str]] = {
     ),
     "entrustment.caption": ("Processors and the tasks entrusted to them", "수탁자 및 위탁 업무"),
     "entrustment.headers": (
-        "Processor|Task entrusted|Items|Retention|Contact",
-        "수탁자|위탁 업무의 내용|처리 항목|보유 및 이용 기간|연락처",
+        "Processor|Task entrusted|Items|Countries|Retention|Contact",
+        "수탁자|위탁 업무의 내용|처리 항목|처리 국가|보유 및 이용 기간|연락처",
     ),
     "transfer.none": (
-        "The Company does not transfer personal information overseas.",
-        "회사는 개인정보를 국외로 이전하지 않습니다.",
+        "This policy names no overseas transfer of personal information.",
+        "본 방침은 개인정보의 국외 이전을 기재하고 있지 않습니다.",
     ),
     "transfer.intro": (
         "The Company transfers personal information overseas as follows.",
@@ -338,6 +351,12 @@ UI_STRINGS: dict[str, tuple[str, str]] = {
         "정보주체가 개인정보의 정정 또는 삭제를 요구한 경우에는 정정 또는 삭제를 완료할 "
         "때까지 당해 개인정보를 이용하거나 제공하지 않습니다.",
     ),
+    "rights.no_freeze": (
+        "Personal information is not withheld from use while a request to correct or delete "
+        "it is being handled.",
+        "개인정보의 정정 또는 삭제 요구를 처리하는 동안에도 해당 개인정보의 이용이나 제공을 "
+        "중단하지는 않습니다.",
+    ),
     "agents.title": ("Exercising rights through an agent", "대리인을 통한 권리 행사"),
     "agents.allowed": (
         "Rights may also be exercised through an agent, such as a legal representative or a "
@@ -374,7 +393,11 @@ UI_STRINGS: dict[str, tuple[str, str]] = {
     "safety.managerial": ("Managerial measures", "관리적 조치"),
     "safety.technical": ("Technical measures", "기술적 조치"),
     "safety.physical": ("Physical measures", "물리적 조치"),
-    "access_log.title": ("Access records", "접속기록의 보관 및 위·변조 방지"),
+    "access_log.title": ("Access records", "접속기록의 보관"),
+    "access_log.title_tamper": (
+        "Access records and their protection against tampering",
+        "접속기록의 보관 및 위·변조 방지",
+    ),
     "access_log.tamper": (
         "Records of access to the systems that process personal information are kept for at "
         "least {period} and protected so that they cannot be forged or altered.",
@@ -386,10 +409,16 @@ UI_STRINGS: dict[str, tuple[str, str]] = {
         "least {period}.",
         "개인정보처리시스템에 접속한 기록을 최소 {period} 이상 보관·관리합니다.",
     ),
+    "access_log.unprotected": (
+        "Records of access to the systems that process personal information are kept for at "
+        "least {period}; they are not protected against forgery or alteration.",
+        "개인정보처리시스템에 접속한 기록을 최소 {period} 이상 보관·관리하며, 접속기록의 "
+        "위조·변조 방지 조치는 하지 않습니다.",
+    ),
     # Cookies.
     "cookies.none": (
-        "The Company does not install or operate automatic collection devices such as cookies.",
-        "회사는 쿠키 등 개인정보 자동 수집 장치를 설치·운영하지 않습니다.",
+        "This policy names no automatic collection devices such as cookies.",
+        "본 방침은 쿠키 등 개인정보 자동 수집 장치를 기재하고 있지 않습니다.",
     ),
     "cookies.intro": (
         "The Company installs and operates the following automatic collection devices, such "
@@ -404,7 +433,6 @@ UI_STRINGS: dict[str, tuple[str, str]] = {
     ),
     "first_party": ("The Company (first party)", "회사 (자사)"),
     "session": ("Until the browser session ends", "브라우저 종료 시까지"),
-    "duration_not_stated": ("Not stated in this policy", "본 방침에 명시되지 않음"),
     "tracker.cookie": ("Cookie", "쿠키"),
     "tracker.pixel": ("Pixel tag", "픽셀 태그"),
     "tracker.local_storage": ("Local storage", "로컬 스토리지"),
@@ -495,8 +523,8 @@ UI_STRINGS: dict[str, tuple[str, str]] = {
         "등을 신청할 수 있습니다. 아래의 기관은 회사와는 별개의 기관입니다.",
     ),
     "remedies.none": (
-        "Data subjects may lodge a complaint with the competent supervisory authority.",
-        "정보주체는 관할 감독기관에 민원을 제기할 수 있습니다.",
+        "This policy names no body, other than the Company, that offers remedies.",
+        "본 방침은 회사 외에 권익침해 구제를 받을 수 있는 기관을 기재하고 있지 않습니다.",
     ),
     "remedies.caption": ("Bodies that offer remedies", "권익침해 구제 기관"),
     "remedies.headers": (

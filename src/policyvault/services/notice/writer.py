@@ -75,7 +75,17 @@ class NoticeWriter:
         return f"{_MONTHS[value.month - 1]} {value.day}, {value.year}"
 
     def countries(self, codes: Sequence[str]) -> Cell:
+        if not codes:
+            return (self.t("not_stated"),)
         return (", ".join(_country_name(c, self.lang) for c in codes),)
+
+    def defined(self, name: str) -> str:
+        """The controller's name with the term the notice calls it by, in one pair of
+        parentheses: 'X (the "Company")', or 'X (LG CNS, the "Company")' for 'X (LG CNS)'."""
+        term = self.t("defined_term")
+        if name.endswith(")") and "(" in name:
+            return self.t("defined_inside", name=name[:-1], term=term)
+        return self.t("defined", name=name, term=term)
 
     def law(self, jurisdiction: str) -> str:
         key = f"law.{jurisdiction}"
@@ -94,7 +104,8 @@ class NoticeWriter:
             n += 1
             unique = f"{anchor}-{n}"
         anchor = unique
-        heading = self.t("numbered", n=len(self._sections) + 1, title=title)
+        numbered = "numbered_plain" if "(" in title or ")" in title else "numbered"
+        heading = self.t(numbered, n=len(self._sections) + 1, title=title)
         self._sections.append(Section(anchor, heading, tuple(b for b in blocks if b)))
 
     def sub(self, anchor: str, title: str, *blocks: Block | None) -> Subsection | None:

@@ -8,12 +8,12 @@ from typing import Any
 
 from pydantic import BaseModel
 
-_CANONICAL = {"canonical": True}  # P36M and P3Y are the same period
+CANONICAL = {"canonical": True}  # P36M and P3Y are the same period
 
 
 def _plain(value: Any) -> Any:
     if isinstance(value, BaseModel):
-        return value.model_dump(mode="json", context=_CANONICAL)
+        return value.model_dump(mode="json", context=CANONICAL)
     if isinstance(value, list | tuple):
         return [_plain(v) for v in value]
     if isinstance(value, StrEnum):
@@ -21,15 +21,15 @@ def _plain(value: Any) -> Any:
     return value
 
 
-def _canonical(value: Any) -> Any:
+def canonical(value: Any) -> Any:
     """A JSON value with every list sorted: order in a policy file carries no meaning."""
     if isinstance(value, dict):
-        return {k: _canonical(v) for k, v in value.items()}
+        return {k: canonical(v) for k, v in value.items()}
     if isinstance(value, list):
-        return sorted((_canonical(v) for v in value), key=lambda v: json.dumps(v, sort_keys=True))
+        return sorted((canonical(v) for v in value), key=lambda v: json.dumps(v, sort_keys=True))
     return value
 
 
-def _same(old: Any, new: Any) -> bool:
+def same_up_to_order(old: Any, new: Any) -> bool:
     """Equal up to the order of lists."""
-    return bool(_canonical(_plain(old)) == _canonical(_plain(new)))
+    return bool(canonical(_plain(old)) == canonical(_plain(new)))

@@ -6,26 +6,26 @@ from collections.abc import Iterable, Iterator, Sequence
 from functools import partial
 
 from policyvault.domain.policy.data import ConsentRequest, Purpose
-from policyvault.domain.policy.diff.canonical import _same
+from policyvault.domain.policy.diff.canonical import same_up_to_order
 from policyvault.domain.policy.diff.judging import (
-    _grown,
-    _judged,
-    _listed,
-    _matched,
-    _ordinary,
-    _significant,
-    _texts,
+    additions_and_removals,
+    judged_change,
+    listed,
+    matched_by_key,
+    ordinary_change,
+    significant_change,
+    text_changes,
 )
 from policyvault.domain.policy.diff.model import Change, ChangeKind, ChangePath
 from policyvault.domain.policy.model import Policy
 from policyvault.domain.policy.parties import Processor, ThirdParty
 
 
-def _items(old: Policy, new: Policy) -> Iterator[Change]:
-    added, removed, kept = _matched(old.items, new.items, lambda key: key)
+def compare_items(old: Policy, new: Policy) -> Iterator[Change]:
+    added, removed, kept = matched_by_key(old.items, new.items, lambda key: key)
     for key, _ in added:
         item = new.items[key]
-        yield _significant(
+        yield significant_change(
             ("items", key),
             ChangeKind.item_added,
             f"new item {key} ({item.label}, {item.category})",
@@ -33,18 +33,18 @@ def _items(old: Policy, new: Policy) -> Iterator[Change]:
             new.purposes_of_item(key),
         )
     for key, _ in removed:
-        yield _ordinary(("items", key), ChangeKind.item_removed, f"item {key} no longer held")
+        yield ordinary_change(("items", key), ChangeKind.item_removed, f"item {key} no longer held")
     for key, _, _ in kept:
         before, after, at = old.items[key], new.items[key], ("items", key)
         if before.category != after.category:
-            yield _significant(
+            yield significant_change(
                 (*at, "category"),
                 ChangeKind.item_changed,
                 f"item {key} now holds {after.category} instead of {before.category}",
                 "the field holds different data",
                 new.purposes_of_item(key),
             )
-        yield from _grown(
+        yield from additions_and_removals(
             (*at, "sensitivity"),
             sorted(new.sensitivity_of(key)),  # reversed: a flag lost is the significant side
             sorted(old.sensitivity_of(key)),
@@ -53,29 +53,29 @@ def _items(old: Policy, new: Policy) -> Iterator[Change]:
             "less protection (encryption, separate consent) for the item",
         )
         for name in ("type", "max_length", "values", "max_bytes", "media_types"):
-            if not _same(getattr(before, name), getattr(after, name)):
-                yield _ordinary(
+            if not same_up_to_order(getattr(before, name), getattr(after, name)):
+                yield ordinary_change(
                     (*at, name),
                     ChangeKind.item_format_changed,
                     f"item {key}: {name} {getattr(before, name)} -> {getattr(after, name)}",
                     "validation of the field only",
                 )
-        yield from _texts(at, before, after, ("label", "description"))
+        yield from text_changes(at, before, after, ("label", "description"))
 
 
-def _collection_points(old: Policy, new: Policy) -> Iterator[Change]:
-    added, removed, kept = _matched(old.collection_points, new.collection_points, lambda k: k)
+def compare_collection_points(old: Policy, new: Policy) -> Iterator[Change]:
+    added, removed, kept = matched_by_key(old.collection_points, new.collection_points, lambda k: k)
     for key, _ in added:
         point = new.collection_points[key]
-        yield _significant(
+        yield significant_change(
             ("collection_points", key),
             ChangeKind.collection_point_added,
-            f"new collection point {key} ({point.label}) collects {_listed(point.items)}",
+            f"new collection point {key} ({point.label}) collects {listed(point.items)}",
             "personal data is collected at a new point",
             point.purposes,
         )
     for key, _ in removed:
-        yield _ordinary(
+        yield ordinary_change(
             ("collection_points", key),
             ChangeKind.collection_point_removed,
             f"collection point {key} removed",
@@ -84,32 +84,32 @@ def _collection_points(old: Policy, new: Policy) -> Iterator[Change]:
         before, after = old.collection_points[key], new.collection_points[key]
         at = ("collection_points", key)
 
-        yield from _grown(
+        yield from additions_and_removals(
             (*at, "items"),
             before.items,
             after.items,
             (ChangeKind.item_collected, ChangeKind.item_no_longer_collected),
             (f"{key} now also collects", f"{key} no longer collects"),
             "more personal data is collected at this point",
-            partial(_sharing, new, after.purposes),
+            partial(purposes_using, new, after.purposes),
         )
         now_required = [i for i in after.required if i in before.optional]
         if now_required:
-            yield _significant(
+            yield significant_change(
                 (*at, "required"),
                 ChangeKind.item_now_required,
-                f"{key} now requires {_listed(now_required)}",
+                f"{key} now requires {listed(now_required)}",
                 "subjects can no longer decline to give it",
-                _sharing(new, after.purposes, now_required),
+                purposes_using(new, after.purposes, now_required),
             )
         now_optional = [i for i in after.optional if i in before.required]
         if now_optional:
-            yield _ordinary(
+            yield ordinary_change(
                 (*at, "optional"),
                 ChangeKind.item_now_optional,
-                f"{key}: {_listed(now_optional)} now optional",
+                f"{key}: {listed(now_optional)} now optional",
             )
-        yield from _grown(
+        yield from additions_and_removals(
             (*at, "purposes"),
             before.purposes,
             after.purposes,
@@ -119,7 +119,7 @@ def _collection_points(old: Policy, new: Policy) -> Iterator[Change]:
             list,
         )
         yield from _consents(new, at, before.consents, after.consents, after.purposes)
-        yield from _texts(at, before, after, ("kind", "label", "timing", "method"))
+        yield from text_changes(at, before, after, ("kind", "label", "timing", "method"))
 
 
 def _consents(
@@ -143,7 +143,7 @@ def _consents(
     for (category, purpose), required in after.items():
         was = before.get((category, purpose))
         if was is None or required != was:
-            yield _judged(
+            yield judged_change(
                 (*at, "consents", category, purpose),
                 required,
                 (ChangeKind.consent_now_required, ChangeKind.consent_added),
@@ -154,7 +154,7 @@ def _consents(
                 [purpose],
             )
     for category, purpose in sorted(before.keys() - after.keys()):
-        yield _judged(
+        yield judged_change(
             (*at, "consents", category, purpose),
             purpose in served and _needs_consent(policy, category, purpose),
             (ChangeKind.consent_removed, ChangeKind.consent_removed),
@@ -181,42 +181,44 @@ def _bases(purpose: Purpose) -> list[str]:
     )
 
 
-def _purposes(old: Policy, new: Policy) -> Iterator[Change]:
-    added, removed, kept = _matched(old.purposes, new.purposes, lambda k: k)
+def compare_purposes(old: Policy, new: Policy) -> Iterator[Change]:
+    added, removed, kept = matched_by_key(old.purposes, new.purposes, lambda k: k)
     for key, _ in added:
         purpose = new.purposes[key]
-        yield _significant(
+        yield significant_change(
             ("purposes", key),
             ChangeKind.purpose_added,
-            f"new purpose {key} ({purpose.label}) uses {_listed(purpose.items)} "
-            f"on the basis of {_listed(_bases(purpose))}",
+            f"new purpose {key} ({purpose.label}) uses {listed(purpose.items)} "
+            f"on the basis of {listed(_bases(purpose))}",
             "personal data is used for a new purpose",
             [key],
         )
     for key, _ in removed:
-        yield _ordinary(("purposes", key), ChangeKind.purpose_removed, f"purpose {key} removed")
+        yield ordinary_change(
+            ("purposes", key), ChangeKind.purpose_removed, f"purpose {key} removed"
+        )
     for key, _, _ in kept:
         before, after, at = old.purposes[key], new.purposes[key], ("purposes", key)
         if _bases(before) != _bases(after):
-            yield _significant(
+            yield significant_change(
                 (*at, "bases"),
                 ChangeKind.basis_changed,
-                f"{key}: lawful basis {_listed(_bases(before))} -> {_listed(_bases(after))}",
+                f"{key}: lawful basis {listed(_bases(before))} -> {listed(_bases(after))}",
                 "the data is processed on a different legal ground",
                 [key],
             )
         else:
-            yield from _texts(at, before, after, ("bases",))
+            yield from text_changes(at, before, after, ("bases",))
         for name in ("data_use", "direct_marketing"):
             if getattr(before, name) != getattr(after, name):
-                yield _significant(
+                yield significant_change(
                     (*at, name),
                     ChangeKind.purpose_changed,
                     f"{key}: {name} {getattr(before, name)} -> {getattr(after, name)}",
                     "the purpose itself changes",
                     [key],
                 )
-        yield from _grown(
+        yield from additions_and_removals(
             (*at, "items"),
             before.items,
             after.items,
@@ -225,10 +227,10 @@ def _purposes(old: Policy, new: Policy) -> Iterator[Change]:
             "more personal data is used for this purpose",
             [key],
         )
-        yield from _texts(at, before, after, ("label", "description"))
+        yield from text_changes(at, before, after, ("label", "description"))
 
 
-def _sharing(policy: Policy, purposes: Iterable[str], items: Iterable[str]) -> list[str]:
+def purposes_using(policy: Policy, purposes: Iterable[str], items: Iterable[str]) -> list[str]:
     """The purposes among ``purposes`` whose items include any of ``items``."""
     wanted = set(items)
     return [p for p in purposes if p in policy.purposes and wanted & set(policy.purposes[p].items)]

@@ -7,18 +7,17 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from functools import partial
 
-from policyvault.domain.policy.diff.canonical import _same
-from policyvault.domain.policy.diff.compare_data import _sharing
+from policyvault.domain.policy.diff.canonical import same_up_to_order
+from policyvault.domain.policy.diff.compare_data import purposes_using
 from policyvault.domain.policy.diff.judging import (
-    _CONTACT,
-    _WORDING,
-    _flag,
-    _grown,
-    _listed,
-    _matched,
-    _ordinary,
-    _significant,
-    _texts,
+    CONTACT_ONLY,
+    additions_and_removals,
+    flag_changes,
+    listed,
+    matched_by_key,
+    ordinary_change,
+    significant_change,
+    text_changes,
 )
 from policyvault.domain.policy.diff.model import Change, ChangeKind, ChangePath
 from policyvault.domain.policy.model import Policy
@@ -27,24 +26,20 @@ from policyvault.domain.policy.parties import Processor, ThirdParty
 # -- identity, contacts ----------------------------------------------------------------------
 
 
-def _identity(old: Policy, new: Policy) -> Iterator[Change]:
-    if old.id != new.id:
-        yield _ordinary(
-            ("id",), ChangeKind.text_changed, f"policy id {old.id} -> {new.id}", _WORDING
-        )
+def compare_identity(old: Policy, new: Policy) -> Iterator[Change]:
     for name in ("legal_name", "country"):
         before, after = getattr(old.controller, name), getattr(new.controller, name)
         if before != after:
-            yield _significant(
+            yield significant_change(
                 ("controller", name),
                 ChangeKind.controller_changed,
                 f"controller {name}: {before} -> {after}",
                 "a different controller would be responsible for the data",
             )
-    yield from _texts(
+    yield from text_changes(
         ("controller",), old.controller, new.controller, ("services", "address", "website")
     )
-    yield from _grown(
+    yield from additions_and_removals(
         ("jurisdictions",),
         new.jurisdictions,  # reversed: a jurisdiction dropped is the significant side
         old.jurisdictions,
@@ -53,21 +48,21 @@ def _identity(old: Policy, new: Policy) -> Iterator[Change]:
         "subjects lose the protections promised under that law",
     )
     for name in ("timezone", "languages"):
-        if not _same(getattr(old, name), getattr(new, name)):
-            yield _ordinary(
+        if not same_up_to_order(getattr(old, name), getattr(new, name)):
+            yield ordinary_change(
                 (name,),
                 ChangeKind.text_changed,
                 f"{name}: {getattr(old, name)} -> {getattr(new, name)}",
                 "how dates and the notice are presented",
             )
     for name in ("privacy_officer", "departments", "representatives"):
-        if not _same(getattr(old.contacts, name), getattr(new.contacts, name)):
-            yield _ordinary(
-                ("contacts", name), ChangeKind.contact_changed, f"{name} changed", _CONTACT
+        if not same_up_to_order(getattr(old.contacts, name), getattr(new.contacts, name)):
+            yield ordinary_change(
+                ("contacts", name), ChangeKind.contact_changed, f"{name} changed", CONTACT_ONLY
             )
-    if not _same(old.remedy_bodies, new.remedy_bodies):
-        yield _ordinary(
-            ("remedy_bodies",), ChangeKind.contact_changed, "remedy bodies changed", _CONTACT
+    if not same_up_to_order(old.remedy_bodies, new.remedy_bodies):
+        yield ordinary_change(
+            ("remedy_bodies",), ChangeKind.contact_changed, "remedy bodies changed", CONTACT_ONLY
         )
 
 
@@ -92,7 +87,7 @@ def _recipients_of(policy: Policy) -> list[_Recipient]:
             p,
             (p.transfer_basis, p.consent_category),
             False,
-            ("task", "timing", "method", "retention", "contact", "refusal"),
+            ("task", "timing", "method", "contact", "refusal"),
         )
         for p in policy.processors
     ]
@@ -104,40 +99,42 @@ def _recipients_of(policy: Policy) -> list[_Recipient]:
                 t,
                 (t.basis, t.consent_category),
                 t.sale_or_sharing,
-                ("purpose", "retention"),
+                ("purpose",),
             )
         )
     return found
 
 
-def _recipients(old: Policy, new: Policy) -> Iterator[Change]:
-    added, removed, kept = _matched(
+def compare_recipients(old: Policy, new: Policy) -> Iterator[Change]:
+    added, removed, kept = matched_by_key(
         _recipients_of(old), _recipients_of(new), lambda r: ".".join(r.path)
     )
     for _, r in added:
         m = r.model
-        yield _significant(
+        yield significant_change(
             r.path,
             ChangeKind.recipient_added,
-            f"new {r.role} {m.name} receives {_listed(m.items)} in {_listed(m.countries)} "
-            f"for {_listed(m.purposes)}",
+            f"new {r.role} {m.name} receives {listed(m.items)} in {listed(m.countries)} "
+            f"for {listed(m.purposes)}",
             "personal data goes to a new recipient",
-            _sharing(new, m.purposes, m.items),
+            purposes_using(new, m.purposes, m.items),
         )
     for _, r in removed:
-        yield _ordinary(r.path, ChangeKind.recipient_removed, f"{r.role} {r.model.name} removed")
+        yield ordinary_change(
+            r.path, ChangeKind.recipient_removed, f"{r.role} {r.model.name} removed"
+        )
     for _, was, now in kept:
         path, before, after = now.path, was.model, now.model
-        touched = _sharing(new, after.purposes, after.items)
+        touched = purposes_using(new, after.purposes, after.items)
         if before.name != after.name:
-            yield _significant(
+            yield significant_change(
                 (*path, "name"),
                 ChangeKind.recipient_renamed,
                 f"{now.role} {before.name} is now {after.name}",
                 "the data may go to a different company",
                 touched,
             )
-        yield from _grown(
+        yield from additions_and_removals(
             (*path, "countries"),
             before.countries,
             after.countries,
@@ -146,34 +143,34 @@ def _recipients(old: Policy, new: Policy) -> Iterator[Change]:
             "personal data goes to a new country",
             touched,
         )
-        yield from _grown(
+        yield from additions_and_removals(
             (*path, "items"),
             before.items,
             after.items,
             (ChangeKind.recipient_items_added, ChangeKind.recipient_items_removed),
             (f"{after.name} now also receives", f"{after.name} no longer receives"),
             "a recipient receives more personal data",
-            partial(_sharing, new, after.purposes),
+            partial(purposes_using, new, after.purposes),
         )
-        yield from _grown(
+        yield from additions_and_removals(
             (*path, "purposes"),
             before.purposes,
             after.purposes,
             (ChangeKind.recipient_purposes_added, ChangeKind.recipient_purposes_removed),
             (f"{after.name} now also serves", f"{after.name} no longer serves"),
             "a recipient uses the data for more purposes",
-            partial(_sharing, new, items=after.items),
+            partial(purposes_using, new, items=after.items),
         )
         if was.basis != now.basis:
-            yield _significant(
+            yield significant_change(
                 (*path, "basis"),
                 ChangeKind.basis_changed,
-                f"{after.name}: basis {_listed(filter(None, was.basis))} -> "
-                f"{_listed(filter(None, now.basis))}",
+                f"{after.name}: basis {listed(filter(None, was.basis))} -> "
+                f"{listed(filter(None, now.basis))}",
                 "the transfer rests on a different legal ground",
                 touched,
             )
-        yield from _flag(
+        yield from flag_changes(
             (*path, "sale_or_sharing"),
             was.sale_or_sharing,
             now.sale_or_sharing,
@@ -183,6 +180,17 @@ def _recipients(old: Policy, new: Policy) -> Iterator[Change]:
             "a CCPA sale or sharing starts",
             touched,
         )
-        yield from _texts(path, before, after, now.texts)
+        if not same_up_to_order(before.retention, after.retention):
+            yield significant_change(
+                (*path, "retention"),
+                ChangeKind.recipient_retention_changed,
+                f"{after.name} keeps the data: {before.retention or 'not stated'} -> "
+                f"{after.retention or 'not stated'}",
+                "free-text retention changed; cannot prove it is not longer",
+                touched,
+            )
+        yield from text_changes(path, before, after, now.texts)
     if old.provision is not None and new.provision is not None:
-        yield from _texts(("provision",), old.provision, new.provision, ("statement", "exceptions"))
+        yield from text_changes(
+            ("provision",), old.provision, new.provision, ("statement", "exceptions")
+        )

@@ -5,18 +5,18 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from policyvault.domain.policy.diff.judging import (
     Verdict,
-    _flag,
-    _grown,
-    _judged,
-    _listed,
-    _matched,
-    _ordinary,
-    _significant,
-    _texts,
+    additions_and_removals,
+    flag_changes,
+    judged_change,
+    listed,
+    matched_by_key,
+    ordinary_change,
+    significant_change,
+    text_changes,
 )
 from policyvault.domain.policy.diff.model import Change, ChangeKind
 from policyvault.domain.policy.duration import Duration
@@ -43,7 +43,8 @@ def _timings(policy: Policy, purpose: str, item: str) -> frozenset[_Timing]:
     """The rules that end ``item`` kept for ``purpose``: item-specific ones override."""
     rules = [r for r in policy.retention if r.purpose == purpose]
     chosen = [r for r in rules if r.items and item in r.items] or [r for r in rules if not r.items]
-    return frozenset(_Timing(r.until, r.period, r.from_, r.then) for r in chosen)
+    # A period whose start is not stated is counted from collection (deadlines.rule_end).
+    return frozenset(_Timing(r.until, r.period, r.from_ or "collected", r.then) for r in chosen)
 
 
 def _outlasts(new: _Timing, old: _Timing) -> str | None:
@@ -63,22 +64,34 @@ def _outlasts(new: _Timing, old: _Timing) -> str | None:
 
 
 def _retention_verdicts(old: frozenset[_Timing], new: frozenset[_Timing]) -> Iterator[Verdict]:
+    """At most one verdict on how long the data is kept, and one on what happens at the end:
+    anonymised data is still kept, so anonymising instead of deleting is significant, and
+    deleting instead of anonymising keeps less (ordinary, as a shorter retention)."""
     if old == new:
         return
-    before, after = _listed(sorted(map(str, old))), _listed(sorted(map(str, new)))
     if not new:
         yield ChangeKind.retention_longer, "no retention rule any more"
         return
-    why = sorted({w for n in new - old for o in old if (w := _outlasts(n, o)) is not None})
-    if why:
-        yield ChangeKind.retention_longer, "; ".join(why)
-    else:
-        yield ChangeKind.retention_shorter, f"{before or 'no end'} -> {after}"
-    if EndAction.anonymise in {t.then for t in new} - {t.then for t in old}:
+    ends_before = {replace(t, then=EndAction.delete) for t in old}
+    ends_after = {replace(t, then=EndAction.delete) for t in new}
+    if ends_before != ends_after:
+        why = sorted(
+            {w for n in ends_after - ends_before for o in ends_before if (w := _outlasts(n, o))}
+        )
+        if why:
+            yield ChangeKind.retention_longer, "; ".join(why)
+        else:
+            before = listed(sorted(map(str, ends_before))) if ends_before else "no end"
+            after = listed(sorted(map(str, ends_after)))
+            yield ChangeKind.retention_shorter, f"{before} -> {after}"
+    then_before, then_after = {t.then for t in old}, {t.then for t in new}
+    if EndAction.anonymise in then_after and then_after != then_before:
         yield ChangeKind.retention_end_changed, "anonymised instead of deleted at the end"
+    elif EndAction.anonymise in then_before - then_after:
+        yield ChangeKind.retention_shorter, "deleted instead of anonymised at the end"
 
 
-def _retention(old: Policy, new: Policy) -> Iterator[Change]:
+def compare_retention(old: Policy, new: Policy) -> Iterator[Change]:
     for key, after in new.purposes.items():
         before = old.purposes.get(key)
         if before is None:
@@ -90,36 +103,36 @@ def _retention(old: Policy, new: Policy) -> Iterator[Change]:
                 for verdict in _retention_verdicts(old_end, new_end):
                     groups[verdict].append(item)
         for (kind, why), items in groups.items():
-            yield _judged(
+            yield judged_change(
                 ("retention", key),
                 kind is not ChangeKind.retention_shorter,
                 (kind, kind),
-                f"{key}: retention of {_listed(items)}: {why}",
+                f"{key}: retention of {listed(items)}: {why}",
                 "data may be kept longer"
                 if kind is ChangeKind.retention_longer
-                else "data is no longer deleted at the end",
+                else "data is kept, anonymised, instead of deleted at the end",
                 [key],
             )
     wording = {(r.purpose, tuple(sorted(r.items or []))): r for r in old.retention}
     for rule in new.retention:
         was = wording.get((rule.purpose, tuple(sorted(rule.items or []))))
         if was is not None:
-            yield from _texts(("retention", rule.purpose), was, rule, ("description",))
+            yield from text_changes(("retention", rule.purpose), was, rule, ("description",))
 
 
-def _statutory(old: Policy, new: Policy) -> Iterator[Change]:
-    added, removed, kept = _matched(
+def compare_statutory_records(old: Policy, new: Policy) -> Iterator[Change]:
+    added, removed, kept = matched_by_key(
         old.statutory_retention, new.statutory_retention, lambda r: r.record_type
     )
     for key, record in added:
-        yield _significant(
+        yield significant_change(
             ("statutory_retention", key),
             ChangeKind.statutory_record_added,
             f"new record type {key} kept {record.period} after {record.from_}",
             "more data is kept after its purpose ends",
         )
     for key, _ in removed:
-        yield _ordinary(
+        yield ordinary_change(
             ("statutory_retention", key),
             ChangeKind.statutory_record_removed,
             f"record type {key} no longer kept",
@@ -131,7 +144,7 @@ def _statutory(old: Policy, new: Policy) -> Iterator[Change]:
     for key, before, after in kept:
         at = ("statutory_retention", key)
         if before.from_ != after.from_ or before.period != after.period:
-            yield _judged(
+            yield judged_change(
                 at,
                 before.from_ != after.from_ or after.period.may_be_longer_than(before.period),
                 longer_or_shorter,
@@ -139,7 +152,7 @@ def _statutory(old: Policy, new: Policy) -> Iterator[Change]:
                 f"instead of {before.period} after {before.from_}",
                 "records may be kept longer",
             )
-        yield from _grown(
+        yield from additions_and_removals(
             (*at, "items"),
             before.items,
             after.items,
@@ -147,28 +160,31 @@ def _statutory(old: Policy, new: Policy) -> Iterator[Change]:
             (f"{key} now also keeps", f"{key} no longer keeps"),
             "more data is kept after its purpose ends",
         )
-        yield from _texts(at, before, after, ("label", "kind", "statute", "article", "reason"))
-    yield from _grown(
+        yield from text_changes(
+            at, before, after, ("label", "kind", "statute", "article", "reason")
+        )
+    yield from additions_and_removals(
         ("legal_holds",),
         [h.reason for h in old.legal_holds],
         [h.reason for h in new.legal_holds],
         (ChangeKind.legal_hold_added, ChangeKind.legal_hold_removed),
         ("new reason to hold data past its period:", "no longer a reason to hold data:"),
-        "data may be kept longer",
+        "the data of every purpose may be kept past its period",
+        list(new.purposes),
     )
     holds = {h.reason: h for h in old.legal_holds}
     for hold in new.legal_holds:
         if hold.reason in holds:
-            yield from _texts(
+            yield from text_changes(
                 ("legal_holds", hold.reason), holds[hold.reason], hold, ("description",)
             )
 
 
-def _destruction(old: Policy, new: Policy) -> Iterator[Change]:
+def compare_destruction(old: Policy, new: Policy) -> Iterator[Change]:
     before, after, at = old.destruction, new.destruction, ("destruction",)
     weaker = (ChangeKind.destruction_weakened, ChangeKind.destruction_strengthened)
     if after.grace_period_days != before.grace_period_days:
-        yield _judged(
+        yield judged_change(
             (*at, "grace_period_days"),
             after.grace_period_days > before.grace_period_days,
             weaker,
@@ -176,7 +192,7 @@ def _destruction(old: Policy, new: Policy) -> Iterator[Change]:
             f"instead of {before.grace_period_days}",
             "data is destroyed later after its period ends",
         )
-    yield from _flag(
+    yield from flag_changes(
         (*at, "approval_required"),
         before.approval_required,
         after.approval_required,
@@ -185,7 +201,7 @@ def _destruction(old: Policy, new: Policy) -> Iterator[Change]:
         "destruction needs approval",
         "a safeguard on destruction is dropped",
     )
-    yield from _flag(
+    yield from flag_changes(
         (*at, "separate_store"),
         before.separate_store,
         after.separate_store,
@@ -194,19 +210,29 @@ def _destruction(old: Policy, new: Policy) -> Iterator[Change]:
         "statutory records kept apart",
         "records kept by statute are no longer separated",
     )
-    yield from _texts(at, before, after, ("approver", "procedure", "method"))
+    yield from text_changes(at, before, after, ("approver", "procedure", "method"))
 
     log_before, log_after, at = old.access_log, new.access_log, ("access_log",)
     weaker = (ChangeKind.access_log_weakened, ChangeKind.access_log_strengthened)
+    if log_before is None or log_after is None:
+        if log_before is not log_after:  # the access-log promise stated newly, or dropped
+            yield judged_change(
+                at,
+                log_after is None,
+                weaker,
+                "access log promise " + ("dropped" if log_after is None else "stated"),
+                "the policy no longer says how long access records are kept",
+            )
+        return
     if log_before.retention != log_after.retention:
-        yield _judged(
+        yield judged_change(
             (*at, "retention"),
             log_before.retention.may_be_longer_than(log_after.retention),
             weaker,
             f"access log kept {log_after.retention} instead of {log_before.retention}",
             "the record of who accessed the data may be kept for less time",
         )
-    yield from _flag(
+    yield from flag_changes(
         (*at, "tamper_evident"),
         log_before.tamper_evident,
         log_after.tamper_evident,
@@ -215,4 +241,4 @@ def _destruction(old: Policy, new: Policy) -> Iterator[Change]:
         "access log tamper-evident",
         "the record of who accessed the data could be altered",
     )
-    yield from _texts(at, log_before, log_after, ("description",))
+    yield from text_changes(at, log_before, log_after, ("description",))

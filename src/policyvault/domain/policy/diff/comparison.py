@@ -4,37 +4,64 @@ from __future__ import annotations
 
 from datetime import date
 
-from policyvault.domain.policy.diff.compare_data import _collection_points, _items, _purposes
-from policyvault.domain.policy.diff.compare_notice import _children, _promises, _rights, _trackers
-from policyvault.domain.policy.diff.compare_parties import _identity, _recipients
-from policyvault.domain.policy.diff.compare_retention import _destruction, _retention, _statutory
-from policyvault.domain.policy.diff.effective_dates import _notice
+from policyvault.domain.errors import InvalidInput
+from policyvault.domain.policy.diff.compare_data import (
+    compare_collection_points,
+    compare_items,
+    compare_purposes,
+)
+from policyvault.domain.policy.diff.compare_notice import (
+    compare_children,
+    compare_promises,
+    compare_rights,
+    compare_trackers,
+)
+from policyvault.domain.policy.diff.compare_parties import compare_identity, compare_recipients
+from policyvault.domain.policy.diff.compare_retention import (
+    compare_destruction,
+    compare_retention,
+    compare_statutory_records,
+)
+from policyvault.domain.policy.diff.effective_dates import notice_period
 from policyvault.domain.policy.diff.model import PolicyDiff
-from policyvault.domain.policy.diff.reconsent import _reconsent
-from policyvault.domain.policy.diff.safety_net import _unexplained
+from policyvault.domain.policy.diff.reconsent import purposes_needing_reconsent
+from policyvault.domain.policy.diff.safety_net import unexplained_changes
 from policyvault.domain.policy.model import Policy
+
+
+class DifferentPolicies(InvalidInput):
+    """Two versions of different policies: there is no change between them to classify."""
+
+    code = "different_policies"
 
 
 def diff_policies(old: Policy, new: Policy, announced_on: date) -> PolicyDiff:
     """Every change from ``old`` to ``new``, and when ``new`` may take effect if announced
-    on ``announced_on``."""
+    on ``announced_on``. An unchanged policy gets no too-early verdict: nothing takes effect.
+
+    Raises ``DifferentPolicies`` when ``old`` and ``new`` are not versions of one policy."""
+    if old.id != new.id:
+        raise DifferentPolicies(
+            f"cannot compare policy {old.id!r} with policy {new.id!r}: "
+            "a diff compares two versions of the same policy (same id)"
+        )
     changes = [
-        *_identity(old, new),
-        *_items(old, new),
-        *_collection_points(old, new),
-        *_purposes(old, new),
-        *_retention(old, new),
-        *_statutory(old, new),
-        *_destruction(old, new),
-        *_recipients(old, new),
-        *_trackers(old, new),
-        *_children(old, new),
-        *_rights(old, new),
-        *_promises(old, new),
+        *compare_identity(old, new),
+        *compare_items(old, new),
+        *compare_collection_points(old, new),
+        *compare_purposes(old, new),
+        *compare_retention(old, new),
+        *compare_statutory_records(old, new),
+        *compare_destruction(old, new),
+        *compare_recipients(old, new),
+        *compare_trackers(old, new),
+        *compare_children(old, new),
+        *compare_rights(old, new),
+        *compare_promises(old, new),
     ]
-    changes += _unexplained(old, new, changes)
+    changes += unexplained_changes(old, new, changes)
     significant = any(c.significant for c in changes)
-    notice = {j: _notice(j, old, significant, announced_on) for j in new.jurisdictions}
+    notice = {j: notice_period(j, old, significant, announced_on) for j in new.jurisdictions}
     earliest = {j: n.earliest for j, n in notice.items()}
     return PolicyDiff(
         old_version=old.version,
@@ -45,6 +72,6 @@ def diff_policies(old: Policy, new: Policy, announced_on: date) -> PolicyDiff:
         significant=significant,
         notice=notice,
         earliest_effective=earliest,
-        reconsent_required=_reconsent(old, new, changes),
-        too_early={j: d for j, d in earliest.items() if new.effective_date < d},
+        reconsent_required=purposes_needing_reconsent(old, new, changes),
+        too_early={j: d for j, d in earliest.items() if changes and new.effective_date < d},
     )

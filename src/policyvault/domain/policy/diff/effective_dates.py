@@ -10,7 +10,9 @@ from policyvault.domain.policy.diff.model import NoticePeriod
 from policyvault.domain.policy.model import Policy
 
 
-def _notice(jurisdiction: str, old: Policy, significant: bool, announced_on: date) -> NoticePeriod:
+def notice_period(
+    jurisdiction: str, old: Policy, significant: bool, announced_on: date
+) -> NoticePeriod:
     rule = notice_rule(jurisdiction, announced_on)
     statutory = rule.notice_days(significant) if rule else 0
     promised = old.changes.significant_notice_days if significant else old.changes.notice_days

@@ -8,29 +8,31 @@ from typing import TypeVar
 
 from pydantic import BaseModel
 
-from policyvault.domain.policy.diff.canonical import _same
+from policyvault.domain.policy.diff.canonical import same_up_to_order
 from policyvault.domain.policy.diff.model import Change, ChangeKind, ChangePath, Significance
 
 T = TypeVar("T")
 
-_WORDING = "wording only; what is processed does not change"
+WORDING_ONLY = "wording only; what is processed does not change"
 _NARROWER = "narrows processing or adds protection"
-_CONTACT = "where subjects reach the controller; nothing processed changes"
+CONTACT_ONLY = "where subjects reach the controller; nothing processed changes"
 
 Verdict = tuple[ChangeKind, str]  # the kind, and why a subject would care
 
 
-def _significant(
+def significant_change(
     path: ChangePath, kind: ChangeKind, summary: str, reason: str, purposes: Iterable[str] = ()
 ) -> Change:
     return Change(path, kind, Significance.significant, summary, reason, tuple(purposes))
 
 
-def _ordinary(path: ChangePath, kind: ChangeKind, summary: str, reason: str = _NARROWER) -> Change:
+def ordinary_change(
+    path: ChangePath, kind: ChangeKind, summary: str, reason: str = _NARROWER
+) -> Change:
     return Change(path, kind, Significance.ordinary, summary, reason)
 
 
-def _judged(
+def judged_change(
     path: ChangePath,
     worse: bool,
     kinds: tuple[ChangeKind, ChangeKind],
@@ -40,26 +42,30 @@ def _judged(
 ) -> Change:
     """Significant (the first kind) when the change is worse for the subject, else ordinary."""
     if worse:
-        return _significant(path, kinds[0], summary, reason, purposes)
-    return _ordinary(path, kinds[1], summary)
+        return significant_change(path, kinds[0], summary, reason, purposes)
+    return ordinary_change(path, kinds[1], summary)
 
 
-def _flag(
+def flag_changes(
     path: ChangePath,
-    was: bool,
-    now: bool,
+    was: bool | None,
+    now: bool | None,
     worse_if: bool,
     kinds: tuple[ChangeKind, ChangeKind],
     what: str,
     reason: str,
     purposes: Iterable[str] = (),
 ) -> Iterator[Change]:
+    """None is "not stated": stating a promise newly is ordinary; stating the worse value, or
+    dropping a stated promise (the better value becoming None), is significant."""
     if was != now:
-        summary = f"{what}: {'yes' if was else 'no'} -> {'yes' if now else 'no'}"
-        yield _judged(path, now is worse_if, kinds, summary, reason, purposes)
+        words = {True: "yes", False: "no", None: "not stated"}
+        summary = f"{what}: {words[was]} -> {words[now]}"
+        worse = now is worse_if or (now is None and was is (not worse_if))
+        yield judged_change(path, worse, kinds, summary, reason, purposes)
 
 
-def _grown(
+def additions_and_removals(
     path: ChangePath,
     was: Iterable[str],
     now: Iterable[str],
@@ -74,12 +80,12 @@ def _grown(
     added, dropped = _new_of(was, now), _new_of(now, was)
     if added:
         touched = purposes(added) if callable(purposes) else purposes
-        yield _significant(path, kinds[0], f"{texts[0]} {_listed(added)}", reason, touched)
+        yield significant_change(path, kinds[0], f"{texts[0]} {listed(added)}", reason, touched)
     if dropped:
-        yield _ordinary(path, kinds[1], f"{texts[1]} {_listed(dropped)}")
+        yield ordinary_change(path, kinds[1], f"{texts[1]} {listed(dropped)}")
 
 
-def _matched(
+def matched_by_key(
     old: Iterable[T], new: Iterable[T], key: Callable[[T], str]
 ) -> tuple[list[tuple[str, T]], list[tuple[str, T]], list[tuple[str, T, T]]]:
     """(added, removed, kept) by key: added and kept in the new order, removed in the old."""
@@ -91,15 +97,17 @@ def _matched(
     return added, removed, kept
 
 
-def _texts(
+def text_changes(
     path: ChangePath, old: BaseModel, new: BaseModel, names: Sequence[str]
 ) -> Iterator[Change]:
     for name in names:
-        if not _same(getattr(old, name), getattr(new, name)):
-            yield _ordinary((*path, name), ChangeKind.text_changed, f"{name} edited", _WORDING)
+        if not same_up_to_order(getattr(old, name), getattr(new, name)):
+            yield ordinary_change(
+                (*path, name), ChangeKind.text_changed, f"{name} edited", WORDING_ONLY
+            )
 
 
-def _listed(values: Iterable[object]) -> str:
+def listed(values: Iterable[object]) -> str:
     return ", ".join(str(v) for v in values) or "nothing"
 
 

@@ -72,6 +72,7 @@ class ChangeKind(StrEnum):
     recipient_items_removed = "recipient_items_removed"
     recipient_purposes_added = "recipient_purposes_added"
     recipient_purposes_removed = "recipient_purposes_removed"
+    recipient_retention_changed = "recipient_retention_changed"  # free text: maybe longer
     country_added = "country_added"
     country_removed = "country_removed"
     sale_or_sharing_on = "sale_or_sharing_on"
@@ -92,6 +93,8 @@ class ChangeKind(StrEnum):
     disclosure_removed = "disclosure_removed"
     notice_shortened = "notice_shortened"
     notice_lengthened = "notice_lengthened"
+    # anything no comparison recognises (the safety net)
+    unexplained_change = "unexplained_change"
 
 
 @dataclass(frozen=True)

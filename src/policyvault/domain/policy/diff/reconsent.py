@@ -8,7 +8,9 @@ from policyvault.domain.policy.model import Policy
 # Significant changes to these put subjects who consented under the old terms into
 # "re-consent required" for the purposes the change touches (PIPA Arts 15(2), 17(2), 18(3),
 # 28-8(3); LEGAL §8 item 8): new items, longer retention, new recipients or countries, a
-# changed basis or purpose.
+# changed basis or purpose. Retention that may be longer counts as longer: a recipient's
+# free-text retention that changed, and a new legal hold, which keeps the data of every
+# purpose past the period its subjects consented to.
 _RECONSENT_KINDS = frozenset(
     {
         ChangeKind.item_collected,
@@ -17,6 +19,8 @@ _RECONSENT_KINDS = frozenset(
         ChangeKind.basis_changed,
         ChangeKind.retention_longer,
         ChangeKind.retention_end_changed,
+        ChangeKind.recipient_retention_changed,
+        ChangeKind.legal_hold_added,
         ChangeKind.recipient_added,
         ChangeKind.recipient_renamed,
         ChangeKind.recipient_items_added,
@@ -27,7 +31,7 @@ _RECONSENT_KINDS = frozenset(
 )
 
 
-def _reconsent(old: Policy, new: Policy, changes: list[Change]) -> list[str]:
+def purposes_needing_reconsent(old: Policy, new: Policy, changes: list[Change]) -> list[str]:
     touched = {
         p
         for c in changes
@@ -47,4 +51,11 @@ def _entrusted_at_home(policy: Policy, path: ChangePath) -> bool:
     if len(path) < 2 or path[0] != "processors":
         return False
     processor = next((p for p in policy.processors if p.id == path[1]), None)
-    return processor is not None and set(processor.countries) <= {policy.controller.country}
+    home = policy.controller.country
+    # Only stated countries that are all the controller's stated one are "at home".
+    return (
+        processor is not None
+        and home is not None
+        and bool(processor.countries)
+        and set(processor.countries) <= {home}
+    )

@@ -27,6 +27,7 @@ SALE_NOT_DECLARED = Rule("L162", WARN, "a recipient buys or shares data, ccpa sa
 NO_OPT_OUT = Rule("L163", WARN, "data sold or shared, but no right to opt out")
 CCPA_RIGHTS_MISSING = Rule("L164", WARN, "CCPA rights to know, delete and correct missing")
 NO_LIMIT_SENSITIVE = Rule("L165", INFO, "sensitive personal information, no right to limit")
+SALE_NOT_STATED = Rule("L166", WARN, "the ccpa section does not say whether data is sold")
 
 RULES = (
     NO_CCPA_NOTICE,
@@ -35,6 +36,7 @@ RULES = (
     NO_OPT_OUT,
     CCPA_RIGHTS_MISSING,
     NO_LIMIT_SENSITIVE,
+    SALE_NOT_STATED,
 )
 
 CCPA_RIGHTS = (Right.access, Right.deletion, Right.correction)
@@ -82,11 +84,12 @@ def no_third_party_categories(policy: Policy) -> Iterator[Finding]:
 def sale_not_declared(policy: Policy) -> Iterator[Finding]:
     if policy.ccpa is None or policy.ccpa.sells_or_shares:
         return
+    stated = "false" if policy.ccpa.sells_or_shares is False else "not stated"
     for index, party in _sellers(policy):
         yield SALE_NOT_DECLARED.finding(
             ("provision", "recipients", index, "sale_or_sharing"),
             f"third party {party!r} is marked sale_or_sharing, but ccpa.sells_or_shares is "
-            "false: the notice would say nothing is sold or shared; expected "
+            f"{stated}: the notice would not say that data is sold or shared; expected "
             "ccpa.sells_or_shares: true (Cal. Civ. Code §1798.100(a)(1), §1798.130(a)(5)(C))",
         )
 
@@ -126,6 +129,18 @@ def no_limit_sensitive(policy: Policy) -> Iterator[Finding]:
         )
 
 
+def sale_not_stated(policy: Policy) -> Iterator[Finding]:
+    if policy.ccpa is None or policy.ccpa.sells_or_shares is not None:
+        return
+    yield SALE_NOT_STATED.finding(
+        ("ccpa",),
+        "the ccpa section does not say whether personal information is sold or shared, so "
+        "the notice says nothing about it; the privacy policy must list what was sold or "
+        "shared, or state that nothing was; expected ccpa.sells_or_shares: true or false "
+        "(Cal. Civ. Code §1798.100(a)(1), §1798.130(a)(5)(C))",
+    )
+
+
 CHECKS: tuple[Check, ...] = (
     no_ccpa_notice,
     no_third_party_categories,
@@ -133,4 +148,5 @@ CHECKS: tuple[Check, ...] = (
     no_opt_out,
     ccpa_rights_missing,
     no_limit_sensitive,
+    sale_not_stated,
 )

@@ -58,18 +58,25 @@ def controller_without_address(policy: Policy) -> Iterator[Finding]:
 
 def no_eu_representative(policy: Policy) -> Iterator[Finding]:
     country = policy.controller.country
-    if country not in EU_EEA and not policy.contacts.representatives:
-        yield NO_EU_REPRESENTATIVE.finding(
-            ("contacts",),
-            f"the controller is established in {country}, outside the EU/EEA, and names no "
-            "representative; where GDPR applies through Art 3(2), the notice must name the "
-            "Art 27 representative in the Union; expected contacts.representatives "
-            "(GDPR Art 13(1)(a), 27)",
-        )
+    if country in EU_EEA or policy.contacts.representatives:
+        return
+    where = (
+        f"the controller is established in {country}, outside the EU/EEA,"
+        if country is not None
+        else "the policy does not say where the controller is established (controller.country)"
+    )
+    yield NO_EU_REPRESENTATIVE.finding(
+        ("contacts",),
+        f"{where} and names no representative; where GDPR applies through Art 3(2), the "
+        "notice must name the Art 27 representative in the Union; expected "
+        "contacts.representatives (GDPR Art 13(1)(a), 27)",
+    )
 
 
 def transfer_without_safeguard(policy: Policy) -> Iterator[Finding]:
     home = policy.controller.country
+    if home is None:
+        return  # nothing is known to leave the controller's country; L119 asks for countries
     for index, processor in enumerate(policy.processors):
         third = [c for c in processor.countries if c not in EU_EEA and c != home]
         if third and processor.transfer_basis is None:

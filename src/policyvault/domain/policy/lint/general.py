@@ -1,5 +1,5 @@
-"""Rules for every policy, whatever its laws: the notice's texts, consents, rights, remedies
-and contacts (retention and destruction are in ``retention``).
+"""Rules for every policy, whatever its laws: the notice's texts, consents, rights, remedies,
+contacts and recipients (retention and destruction are in ``retention``).
 
 Each finding names the sources of the laws the policy declares (``cite``); a rule runs for
 every policy whose laws it speaks for, because a vault cannot enforce a promise the file
@@ -40,6 +40,8 @@ ITEM_NEVER_COLLECTED = Rule("L114", WARN, "an item no collection point collects"
 NO_RECIPIENTS = Rule("L115", INFO, "no processors or third parties declared")
 CHANNEL_WITHOUT_ADDRESS = Rule("L116", WARN, "a request channel with no address to use")
 LAW_NOT_NAMED = Rule("L117", WARN, "a legal-obligation basis that names no law")
+OFFICER_UNREACHABLE = Rule("L118", WARN, "no phone or e-mail for the privacy officer")
+RECIPIENT_WITHOUT_COUNTRY = Rule("L119", WARN, "a processor or third party with no country")
 
 RULES = (
     MISSING_TRANSLATION,
@@ -50,6 +52,8 @@ RULES = (
     NO_RECIPIENTS,
     CHANNEL_WITHOUT_ADDRESS,
     LAW_NOT_NAMED,
+    OFFICER_UNREACHABLE,
+    RECIPIENT_WITHOUT_COUNTRY,
 )
 
 
@@ -193,8 +197,9 @@ def no_recipients(policy: Policy) -> Iterator[Finding]:
     }
     yield NO_RECIPIENTS.finding(
         section_path(policy, "processors", *sources),
-        "no processors or third parties: the notice will say that no one else handles the data; "
-        "if hosting, e-mail, support or analytics vendors do, expected them under processors "
+        "no processors or third parties: the notice will name no one else who handles the "
+        "data; if hosting, e-mail, support or analytics vendors do, expected them under "
+        "processors "
         f"{cite(policy, sources)}",
     )
 
@@ -241,6 +246,45 @@ def law_not_named(policy: Policy) -> Iterator[Finding]:
                 )
 
 
+def officer_unreachable(policy: Policy) -> Iterator[Finding]:
+    sources = {KR_PIPA: "PIPA Art 30(1)6", EU_GDPR: "GDPR Art 13(1)(a), (b)"}
+    contacts = policy.contacts
+    if contacts.privacy_officer.reachable or not declares(policy, *sources):
+        return
+    if any(person.reachable for person in contacts.departments):
+        return  # the department in charge answers for the officer
+    yield OFFICER_UNREACHABLE.finding(
+        ("contacts", "privacy_officer"),
+        "the privacy officer has no phone number or e-mail address, and no department in "
+        "charge has one either: the notice cannot say how to reach them; expected "
+        f"privacy_officer.phone or .email, or a department with one {cite(policy, sources)}",
+    )
+
+
+def recipient_without_country(policy: Policy) -> Iterator[Finding]:
+    sources = {KR_PIPA: "PIPA Art 28-8(2)2; Decree Art 31(1)2", EU_GDPR: "GDPR Art 13(1)(f)"}
+    if not declares(policy, *sources):
+        return
+    recipients: list[tuple[Path, str, str, list[str]]] = [
+        (("processors", index), "processor", p.id, p.countries)
+        for index, p in enumerate(policy.processors)
+    ]
+    if policy.provision is not None:
+        recipients += [
+            (("provision", "recipients", index), "third party", t.id, t.countries)
+            for index, t in enumerate(policy.provision.recipients)
+        ]
+    for path, role, rid, countries in recipients:
+        if not countries:
+            yield RECIPIENT_WITHOUT_COUNTRY.finding(
+                path,
+                f"{role} {rid!r} names no country: the notice can say neither that the data "
+                "stays in the country nor that it goes abroad, and an overseas transfer must "
+                "name the country it goes to; expected 'countries' (ISO codes, e.g. [KR]) "
+                f"{cite(policy, sources)}",
+            )
+
+
 CHECKS: tuple[Check, ...] = (
     missing_translation,
     sensitive_without_separate_consent,
@@ -250,4 +294,6 @@ CHECKS: tuple[Check, ...] = (
     no_recipients,
     channel_without_address,
     law_not_named,
+    officer_unreachable,
+    recipient_without_country,
 )

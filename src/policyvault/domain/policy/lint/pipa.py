@@ -45,6 +45,8 @@ NO_CHANGE_CHANNEL = Rule("L129", INFO, "no channel for announcing policy changes
 SHORT_CHANGE_NOTICE = Rule("L130", INFO, "changes announced less than 7 / 30 days ahead")
 ACCESS_LOG_UNDER_TWO_YEARS = Rule("L131", WARN, "access logs under two years with sensitive data")
 NO_DOMESTIC_REPRESENTATIVE = Rule("L132", INFO, "a controller abroad with no domestic agent")
+ACCESS_LOG_NOT_PROTECTED = Rule("L133", WARN, "access logs not stated to be tamper-protected")
+NO_AGENT_STATEMENT = Rule("L134", INFO, "no statement on exercising rights through an agent")
 
 RULES = (
     PURPOSE_NOT_DESCRIBED,
@@ -60,6 +62,8 @@ RULES = (
     SHORT_CHANGE_NOTICE,
     ACCESS_LOG_UNDER_TWO_YEARS,
     NO_DOMESTIC_REPRESENTATIVE,
+    ACCESS_LOG_NOT_PROTECTED,
+    NO_AGENT_STATEMENT,
     *pipa_transfer.RULES,
 )
 
@@ -217,6 +221,8 @@ def short_change_notice(policy: Policy) -> Iterator[Finding]:
 
 
 def access_log_under_two_years(policy: Policy) -> Iterator[Finding]:
+    if policy.access_log is None:
+        return  # L106
     period = policy.access_log.retention
     if not LONG_ACCESS_LOG.surely_longer_than(period):
         return
@@ -235,13 +241,48 @@ def access_log_under_two_years(policy: Policy) -> Iterator[Finding]:
 
 
 def no_domestic_representative(policy: Policy) -> Iterator[Finding]:
-    if policy.controller.country != "KR" and not policy.contacts.representatives:
-        yield NO_DOMESTIC_REPRESENTATIVE.finding(
-            ("contacts",),
-            f"the controller is established in {policy.controller.country}, not Korea, and "
-            "names no representative; above the Decree Art 32-3 thresholds (KRW 1 trillion "
-            "revenue or 1 million Korean subjects) expected the domestic agent in "
-            "contacts.representatives, with address, phone and e-mail (PIPA Art 31-2(1), (4))",
+    country = policy.controller.country
+    if country == "KR" or policy.contacts.representatives:
+        return
+    where = (
+        f"the controller is established in {country}, not Korea,"
+        if country is not None
+        else "the policy does not say where the controller is established (controller.country)"
+    )
+    yield NO_DOMESTIC_REPRESENTATIVE.finding(
+        ("contacts",),
+        f"{where} and names no representative; if it is outside Korea and above the Decree "
+        "Art 32-3 thresholds (KRW 1 trillion revenue or 1 million Korean subjects), expected "
+        "the domestic agent in contacts.representatives, with address, phone and e-mail "
+        "(PIPA Art 31-2(1), (4))",
+    )
+
+
+def access_log_not_protected(policy: Policy) -> Iterator[Finding]:
+    log = policy.access_log
+    if log is None or log.tamper_evident:
+        return  # no access_log at all: L106
+    said = (
+        "states that access logs are not protected"
+        if log.tamper_evident is False
+        else "keeps access logs but does not say they are protected"
+    )
+    yield ACCESS_LOG_NOT_PROTECTED.finding(
+        ("access_log",),
+        f"the policy {said} against forgery or alteration; the safety measures the notice "
+        "describes include keeping access logs safe from it; expected access_log."
+        "tamper_evident: true (Decree Art 30(1), 31(1)3; Safety Standard Art 8)",
+    )
+
+
+def no_agent_statement(policy: Policy) -> Iterator[Finding]:
+    if policy.rights.agents_allowed is None:
+        yield NO_AGENT_STATEMENT.finding(
+            ("rights",),
+            "the policy does not say whether rights may be exercised through an agent (a legal "
+            "representative or a person the subject authorises), which PIPA allows; expected "
+            "rights.agents_allowed, and the agent_document an agent must submit (PIPA Art "
+            "30(1)5, 38(1); Decree Art 45)",
         )
 
 
@@ -259,5 +300,7 @@ CHECKS: tuple[Check, ...] = (
     short_change_notice,
     access_log_under_two_years,
     no_domestic_representative,
+    access_log_not_protected,
+    no_agent_statement,
     *pipa_transfer.CHECKS,
 )

@@ -7,8 +7,10 @@ refuse the transfer, and what refusing means. It must also state its basis (Art 
 separate consent, a law or treaty, a contract with the items above disclosed, a certified
 recipient, or an adequate country.
 
-Items, countries, name and task are required by the schema; retention is checked for every
-processor (L104, citing Art 28-8(2)4 when the processor is abroad).
+Items, name and task are required by the schema; retention is checked for every processor
+(L104, citing Art 28-8(2)4 when the processor is abroad). A processor whose countries are not
+stated, or a controller whose own country is not, is never taken to be abroad: L119 flags the
+missing country instead.
 """
 
 from __future__ import annotations

@@ -19,7 +19,9 @@ from policyvault.domain.policy.lint.rule import (
     Rule,
     abroad,
     cite,
+    declares,
     listing,
+    section_path,
 )
 from policyvault.domain.policy.model import Policy
 from policyvault.domain.policy.retention import RetentionKind
@@ -30,7 +32,7 @@ PURPOSE_WITHOUT_RETENTION = Rule("L102", WARN, "a purpose has no retention rule"
 ITEMS_WITHOUT_RETENTION = Rule("L103", WARN, "items of a purpose no retention rule covers")
 PROCESSOR_WITHOUT_RETENTION = Rule("L104", WARN, "a processor states no retention")
 RECIPIENT_WITHOUT_RETENTION = Rule("L105", WARN, "a third party states no retention")
-SHORT_ACCESS_LOG = Rule("L106", WARN, "access logs kept for less than one year")
+SHORT_ACCESS_LOG = Rule("L106", WARN, "access-log retention not stated, or under one year")
 LONG_GRACE_PERIOD = Rule("L107", WARN, "destruction grace period over five days")
 COMPANY_POLICY_RECORD = Rule("L108", INFO, "a record kept by company policy, not by a statute")
 TRACKER_WITHOUT_DURATION = Rule("L109", INFO, "a tracker states no duration")
@@ -135,7 +137,18 @@ def recipient_without_retention(policy: Policy) -> Iterator[Finding]:
 
 
 def short_access_log(policy: Policy) -> Iterator[Finding]:
-    period = policy.access_log.retention
+    log = policy.access_log
+    if log is None:
+        if declares(policy, KR_PIPA):
+            yield SHORT_ACCESS_LOG.finding(
+                section_path(policy, "access_log", KR_PIPA),
+                "the policy says nothing about access logs: how long the records of access to "
+                "the systems that process personal information are kept, and whether they are "
+                "protected against forgery; expected access_log with a retention of at least "
+                "P1Y and tamper_evident (Decree Art 30(1), 31(1)3; Safety Standard Art 8)",
+            )
+        return
+    period = log.retention
     if ACCESS_LOG_FLOOR.surely_longer_than(period):
         yield SHORT_ACCESS_LOG.finding(
             ("access_log", "retention"),

@@ -49,8 +49,11 @@ def declares(policy: Policy, *laws: str) -> bool:
     return any(law in policy.jurisdictions for law in laws)
 
 
-def abroad(country: str, home: str) -> bool:
-    """Whether data sent to ``country`` leaves a controller established in ``home``."""
+def abroad(country: str, home: str | None) -> bool:
+    """Whether data sent to ``country`` leaves a controller established in ``home``. Unknown
+    when the policy does not state ``home``: then nothing is taken to be abroad."""
+    if home is None:
+        return False
     if home in EU_EEA and country in EU_EEA:
         return False
     return country != home
