@@ -1,0 +1,124 @@
+"""Seed 001 (Megazone Cloud, CloudPlex): the promises of the published policy survive
+encoding and rendering in both languages."""
+
+from __future__ import annotations
+
+import html
+import re
+
+import pytest
+
+from policyvault.domain.policy.duration import Duration
+from policyvault.domain.policy.model import Policy
+from policyvault.domain.policy.notice import Right, UnderAge
+from policyvault.services.notice import render_notice
+from policyvault.services.policy_files import load_policy
+from tests.conftest import SEED_FILES
+
+PATH = SEED_FILES["megazone-cloudplex"]
+
+STATUTORY = {  # record type: (English label, Korean label, period, months)
+    "contract_or_withdrawal": (
+        "Records of contracts or subscription withdrawals",
+        "계약 또는 청약철회",
+        60,
+    ),
+    "payment_and_supply": ("Records of payment and supply of goods", "대금결제 및 재화", 60),
+    "complaint_or_dispute": (
+        "Records of consumer complaints or dispute resolution",
+        "불만 또는 분쟁처리",
+        36,
+    ),
+    "labeling_and_advertising": ("Records of labeling and advertising", "표시·광고에 관한 기록", 6),
+    "tax_books": ("Books and supporting documents", "장부 및 증빙서류", 60),
+    "electronic_financial_transactions": (
+        "Records of electronic financial transactions",
+        "전자금융 거래에 관한 기록",
+        60,
+    ),
+    "visit_logs": ("Records of visits", "방문 기록", 3),
+}
+
+
+@pytest.fixture(scope="module")
+def policy() -> Policy:
+    return load_policy(PATH)
+
+
+def text_of(policy: Policy, fmt: str, lang: str) -> str:
+    rendered = render_notice(policy, fmt=fmt, lang=lang)
+    return " ".join(html.unescape(re.sub(r"<[^>]+>", " ", rendered)).split())
+
+
+def test_the_statutory_retention_table(policy: Policy) -> None:
+    records = {r.record_type: r for r in policy.statutory_retention}
+    assert set(records) == set(STATUTORY)
+    for key, (_, _, months) in STATUTORY.items():
+        assert records[key].period == Duration(months=months), key
+
+
+def test_required_items_per_collection_point(policy: Policy) -> None:
+    points = policy.collection_points
+    assert points["console_start"].required == ["email", "name"]
+    assert points["product_inquiry"].required == [
+        "company_name",
+        "contact_person",
+        "email",
+        "phone",
+    ]
+    assert points["automatic"].kind.value == "automatic"
+
+
+def test_retention_per_purpose(policy: Policy) -> None:
+    rules = {r.purpose: r for r in policy.retention}
+    assert rules["membership.management"].until == "account_closed"
+    assert rules["product.inquiry"].until == "inquiry_completed"
+    assert rules["service.provision"].period == Duration(months=36)
+
+
+def test_processors_google_abroad_with_its_countries(policy: Policy) -> None:
+    processors = {p.id: p for p in policy.processors}
+    assert processors["aws"].name == "Amazon Web Services, Inc."
+    assert processors["google"].countries == ["US", "TW", "JP", "AU", "SG", "EU"]
+
+
+def test_destruction_needs_the_privacy_managers_approval(policy: Policy) -> None:
+    assert policy.destruction.approval_required is True
+
+
+def test_rights_children_and_notice_periods(policy: Policy) -> None:
+    assert policy.rights.granted == [
+        Right.access,
+        Right.correction,
+        Right.deletion,
+        Right.restriction,
+    ]
+    assert policy.children is not None
+    [rule] = policy.children.rules
+    assert (rule.jurisdiction, rule.minimum_age, rule.under_age) == ("kr-pipa", 14, UnderAge.refuse)
+    assert (policy.changes.notice_days, policy.changes.significant_notice_days) == (7, 30)
+    assert policy.contacts.privacy_officer.phone == "1644-2243"
+
+
+@pytest.mark.parametrize("fmt", ["html", "md"])
+def test_facts_survive_rendering_in_english(policy: Policy, fmt: str) -> None:
+    text = text_of(policy, fmt, "en")
+    for label, _, months in STATUTORY.values():
+        assert label in text
+    assert re.search(r"Records of labeling and advertising.{0,120}?6 months", text)
+    assert re.search(r"Records of visits.{0,120}?3 months", text)
+    assert "Google LLC" in text and "Taiwan" in text
+    assert "Joowan Lee" in text and "1644-2243" in text
+    assert "7 days" in text and "30 days" in text
+
+
+@pytest.mark.parametrize("fmt", ["html", "md"])
+def test_facts_survive_rendering_in_korean(policy: Policy, fmt: str) -> None:
+    text = text_of(policy, fmt, "ko")
+    for _, label, _ in STATUTORY.values():
+        assert label in text
+    assert re.search(r"표시·광고에 관한 기록.{0,120}?6개월", text)
+    assert re.search(r"방문 기록.{0,120}?3개월", text)
+    assert "Google LLC" in text and "대만" in text
+    assert "이주완" in text and "1644-2243" in text
+    assert "만 14세 미만" in text
