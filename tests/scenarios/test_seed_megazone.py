@@ -17,7 +17,7 @@ from tests.conftest import SEED_FILES
 
 PATH = SEED_FILES["megazone-cloudplex"]
 
-STATUTORY = {  # record type: (English label, Korean label, period, months)
+STATUTORY = {  # record type: (English label, Korean label, months)
     "contract_or_withdrawal": (
         "Records of contracts or subscription withdrawals",
         "계약 또는 청약철회",
@@ -103,7 +103,7 @@ def test_rights_children_and_notice_periods(policy: Policy) -> None:
 @pytest.mark.parametrize("fmt", ["html", "md"])
 def test_facts_survive_rendering_in_english(policy: Policy, fmt: str) -> None:
     text = text_of(policy, fmt, "en")
-    for label, _, months in STATUTORY.values():
+    for label, _, _months in STATUTORY.values():
         assert label in text
     assert re.search(r"Records of labeling and advertising.{0,120}?6 months", text)
     assert re.search(r"Records of visits.{0,120}?3 months", text)
