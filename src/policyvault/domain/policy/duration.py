@@ -15,12 +15,16 @@ from dataclasses import dataclass, field
 from datetime import date, timedelta
 from functools import lru_cache
 
+from policyvault.domain.errors import InvalidInput
+
 _DURATION = re.compile(r"^P(?:(?P<y>\d+)Y)?(?:(?P<m>\d+)M)?(?:(?P<w>\d+)W)?(?:(?P<d>\d+)D)?$")
 _MAX_UNITS = 1000 * 12  # a thousand years is a typo, not a retention period
 
 
-class BadDuration(ValueError):
+class BadDuration(InvalidInput):
     """The text is not an ISO 8601 calendar duration."""
+
+    code = "bad_duration"
 
 
 @dataclass(frozen=True, order=False)
