@@ -4,6 +4,7 @@ checks, and errors that name their line (``file:line:col: CODE message``)."""
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import difflib
 import types
 import typing
@@ -115,7 +116,8 @@ def read_policy_text(text: str, name: str = "<policy>") -> PolicyCheck:
         code = codes.YAML_SYNTAX
         if "duplicate key" in problem:
             code, problem = codes.DUPLICATE_ID, problem.split(" with value")[0]
-        return PolicyCheck(name, None, [LocatedFinding(name, line, col, code, problem)], positions)
+        found = [LocatedFinding(name, line, col, code, problem)]
+        return PolicyCheck(name, None, _within(found, text), positions)
     except (YAMLError, ValueError, TypeError, RecursionError, Warning) as exc:
         # A control character the reader refuses, an impossible date (0000-00-00), ...
         line = text.count("\n", 0, getattr(exc, "position", 0) or 0) + 1
@@ -143,9 +145,10 @@ def read_policy_text(text: str, name: str = "<policy>") -> PolicyCheck:
         policy = Policy.model_validate(plain)
     except ValidationError as exc:
         errors = [_locate_schema_error(name, error, positions) for error in exc.errors()]
-        return PolicyCheck(name, None, _sorted(errors), positions)
+        return PolicyCheck(name, None, _sorted(_within(errors, text)), positions)
 
     located = [locate(name, f, positions) for f in check_policy(policy, fideslang_taxonomy())]
+    located = _within(located, text)
     return PolicyCheck(name, policy if not located else None, _sorted(located), positions)
 
 
@@ -165,6 +168,15 @@ def _failed_at(name: str, positions: PositionMap, line: int, message: str) -> Po
     return PolicyCheck(
         name, None, [LocatedFinding(name, line, 1, codes.YAML_SYNTAX, message)], positions
     )
+
+
+def _within(errors: list[LocatedFinding], text: str) -> list[LocatedFinding]:
+    """The YAML parser places a value that ends the file on the line after it: clamp."""
+    last = text.count("\n") + (0 if text.endswith("\n") else 1)
+    return [
+        e if e.line <= max(last, 1) else dataclasses.replace(e, line=max(last, 1), col=1)
+        for e in errors
+    ]
 
 
 def _sorted(errors: list[LocatedFinding]) -> list[LocatedFinding]:
