@@ -112,7 +112,7 @@ def test_upgrade_builds_every_declared_table(fresh_engine: Engine) -> None:
     if fresh_engine.dialect.name == "postgresql":  # the one thing Alembic does not compare
         assert ("vault_subjects", "id", "C") in collations
         assert collations == set(collations_declared(fresh_engine.dialect))
-    assert current_revision(fresh_engine) == head_revision() == "0001"
+    assert current_revision(fresh_engine) == head_revision() == "0002"
 
 
 def test_upgrading_twice_is_a_no_op(fresh_engine: Engine) -> None:
@@ -124,11 +124,26 @@ def test_upgrading_twice_is_a_no_op(fresh_engine: Engine) -> None:
     upgrade_database(fresh_engine)
 
     assert snapshot(fresh_engine) == before
-    assert current_revision(fresh_engine) == "0001"
+    assert current_revision(fresh_engine) == "0002"
     with fresh_engine.connect() as conn:
         assert conn.execute(select(func.count()).select_from(audit_sql.audit_state)).scalar() == 1
     with vault_sql.sql_vault_store(fresh_engine).session() as s:
         assert s.subject_ids() == ["subj-1"]
+
+
+def test_upgrading_a_0001_database_keeps_its_records(fresh_engine: Engine) -> None:
+    upgrade_database(fresh_engine, "0001")
+    with fresh_engine.connect() as conn:
+        assert "vault_policy_versions" not in inspect(conn).get_table_names()
+    with vault_sql.sql_vault_store(fresh_engine).session() as s:
+        s.add_subject(Subject("subj-1", datetime(2026, 3, 2, tzinfo=UTC), ("KR",), "m-1"), b"k")
+
+    upgrade_database(fresh_engine)
+
+    assert current_revision(fresh_engine) == "0002"
+    with vault_sql.sql_vault_store(fresh_engine).session() as s:
+        assert s.subject_ids() == ["subj-1"]
+        assert s.policy_versions() == []
 
 
 def test_a_migrated_database_is_a_ready_audit_log(fresh_engine: Engine) -> None:
@@ -160,7 +175,7 @@ def test_upgrade_by_url_disposes_its_own_engine(tmp_path: Path) -> None:
     upgrade_database(f"sqlite:///{path}")
     engine = sqlite_engine(path)
     try:
-        assert current_revision(engine) == "0001"
+        assert current_revision(engine) == "0002"
         with engine.connect() as conn:
             assert conn.exec_driver_sql("PRAGMA journal_mode").scalar() == "wal"
     finally:
@@ -180,3 +195,4 @@ def test_the_scripts_ship_inside_the_package() -> None:
     assert (MIGRATIONS / "env.py").is_file()
     assert (MIGRATIONS / "script.py.mako").is_file()
     assert (MIGRATIONS / "versions" / "0001_initial.py").is_file()
+    assert (MIGRATIONS / "versions" / "0002_policy_versions.py").is_file()

@@ -16,6 +16,7 @@ from policyvault.domain.clock import SimulatedClock
 from policyvault.domain.consent import ConsentAction, ConsentEvent, ConsentGiver
 from policyvault.domain.errors import InvalidInput
 from policyvault.domain.policy.data import ConsentCategory
+from policyvault.domain.policy_versions import PolicyVersion
 from policyvault.domain.vault import (
     Disclosure,
     ItemFreeze,
@@ -418,6 +419,76 @@ def test_disclosures_round_trip(vault_backend: VaultBackend) -> None:
         ]
 
 
+# --- policy versions -----------------------------------------------------------------------------
+
+POLICY_TEXT = "# 개인정보 처리방침\nschema: policyvault/v1\nid: example-1\n"
+
+
+def policy_version(number: int, **changes: Any) -> PolicyVersion:
+    fields: dict[str, Any] = {
+        "number": number,
+        "label": f"2026-0{number}-01",
+        "sha256": f"{number:02x}" * 32,
+        "announced_at": at(number * 60),
+        "effective_at": at(number * 600),
+        "reconsent_purposes": ("product.inquiry", "marketing.email") if number > 1 else (),
+    }
+    fields.update(changes)
+    return PolicyVersion(**fields)
+
+
+def test_policy_versions_round_trip_in_number_order(vault_backend: VaultBackend) -> None:
+    first = policy_version(1, activated_at=at(0), effective_at=at(0))
+    second, third = (
+        policy_version(2),
+        policy_version(3, announced_at=datetime(2026, 3, 2, tzinfo=KST)),
+    )
+    with vault_backend.store.session() as s:
+        s.add_policy_version(third, "third")
+        s.add_policy_version(first, POLICY_TEXT)
+        s.add_policy_version(second, "second\r\n")
+        assert [v.number for v in s.policy_versions()] == [1, 2, 3]
+    with vault_backend.store.session() as s:
+        assert s.policy_versions() == [first, second, third]
+        assert s.policy_text(1) == POLICY_TEXT
+        assert s.policy_text(2) == "second\r\n"
+        assert s.policy_text(4) is None
+
+
+def test_a_policy_version_number_is_added_once(vault_backend: VaultBackend) -> None:
+    with vault_backend.store.session() as s:
+        s.add_policy_version(policy_version(1), "one")
+    with pytest.raises(ValueError, match="already exists"), vault_backend.store.session() as s:
+        s.add_policy_version(policy_version(1, label="other"), "other")
+    with vault_backend.store.session() as s:
+        assert s.policy_versions() == [policy_version(1)]
+        assert s.policy_text(1) == "one"
+
+
+def test_activating_a_policy_version_is_true_once(vault_backend: VaultBackend) -> None:
+    with vault_backend.store.session() as s:
+        s.add_policy_version(policy_version(1), "one")
+        s.add_policy_version(policy_version(2), "two")
+    with vault_backend.store.session() as s:
+        assert s.activate_policy_version(2, at(700)) is True
+        assert s.activate_policy_version(2, at(800)) is False
+        assert s.activate_policy_version(9, at(800)) is False
+    with vault_backend.store.session() as s:
+        assert s.policy_versions() == [policy_version(1), policy_version(2, activated_at=at(700))]
+        assert s.policy_text(2) == "two"
+
+
+def test_policy_versions_roll_back_with_their_session(vault_backend: VaultBackend) -> None:
+    with vault_backend.store.session() as s:
+        s.add_policy_version(policy_version(1), "one")
+    with pytest.raises(Boom), vault_backend.store.session() as s:
+        s.add_policy_version(policy_version(2), "two")
+        s.activate_policy_version(1, at(5))
+        raise Boom
+    with vault_backend.store.session() as s:
+        assert s.policy_versions() == [policy_version(1)]
+
+
 # --- sessions ------------------------------------------------------------------------------------
 
 
@@ -546,6 +617,19 @@ def test_sql_stores_keep_the_consent_ledger_append_only(vault_backend: VaultBack
     with store.session() as s:
         names = {n for n in dir(s) if not n.startswith("_")}
     assert not {n for n in names if "consent" in n} - {"add_consent", "consents"}
+
+
+@on_sql
+def test_sql_stores_keep_policy_versions_immutable(vault_backend: VaultBackend) -> None:
+    store, _ = sql(vault_backend)
+    with store.session() as s:
+        names = {n for n in dir(s) if not n.startswith("_")}
+    assert {n for n in names if "policy" in n} == {
+        "add_policy_version",
+        "policy_versions",
+        "policy_text",
+        "activate_policy_version",
+    }
 
 
 @contextmanager

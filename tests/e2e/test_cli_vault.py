@@ -3,6 +3,7 @@ home in a temporary directory, real exit codes."""
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 import shutil
@@ -78,7 +79,11 @@ def test_init_creates_a_sandbox_vault_with_a_private_master_key(home: Path) -> N
     assert f"sqlite:///{home.resolve() / 'policyvault.db'}" in out
     assert stat.S_IMODE((home / "master.key").stat().st_mode) == 0o600
     assert stat.S_IMODE((home / "audit-signing-key.pem").stat().st_mode) == 0o600
-    assert (home / "policies" / "v1.yaml").read_bytes() == POLICY.read_bytes()
+    assert f"policy:       {POLICY} (stored as policy version 1)" in out
+    [first] = json.loads(ok(policyvault(home, "policy", "versions", "--json")))
+    assert first["number"] == 1 and first["status"] == "in_force"
+    assert first["sha256"] == hashlib.sha256(POLICY.read_bytes()).hexdigest()
+    assert not (home / "policies").exists()  # the database holds the versions
 
 
 def test_init_refuses_an_existing_vault(sandbox: Path) -> None:
@@ -320,6 +325,7 @@ VERBS = [
     *[["apikey", v] for v in ("create", "list", "revoke")],
     ["grant"],
     *[["grant", v] for v in ("add", "list", "revoke")],
+    *[["policy", v] for v in ("apply", "versions", "activate")],
     ["subject"],
     *[
         ["subject", v]

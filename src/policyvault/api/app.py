@@ -17,7 +17,7 @@ from policyvault import __version__
 from policyvault.api import routes_grants, routes_subjects
 from policyvault.api.auth import Caller, allowed
 from policyvault.api.errors import error_body, http_error, validation_error, vault_error
-from policyvault.api.schemas import ClockIn, ClockOut
+from policyvault.api.schemas import ClockIn, ClockOut, PolicyVersionOut
 from policyvault.bootstrap import VaultRuntime, sandbox_clock
 from policyvault.domain.errors import PolicyVaultError
 from policyvault.storage.api_keys import FileApiKeyStore
@@ -41,10 +41,10 @@ def create_app(runtime: VaultRuntime, api_keys: FileApiKeyStore) -> FastAPI:
     app.middleware("http")(_limit_body)
     app.include_router(routes_subjects.router)
     app.include_router(routes_grants.router)
-    policy = runtime.policy
 
     @app.get("/v1/health", tags=["operations"])
     def health() -> dict[str, str]:
+        policy = runtime.policy
         return {
             "status": "ok",
             "policy": policy.id,
@@ -55,7 +55,28 @@ def create_app(runtime: VaultRuntime, api_keys: FileApiKeyStore) -> FastAPI:
     @app.get("/v1/policy", tags=["policy"])
     def current_policy() -> dict[str, Any]:
         """The policy in force, as the JSON form of its file."""
-        return policy.model_dump(mode="json", by_alias=True, exclude_none=True)
+        return runtime.policy.model_dump(mode="json", by_alias=True, exclude_none=True)
+
+    @app.get("/v1/policy/versions", tags=["policy"], response_model=list[PolicyVersionOut])
+    def policy_versions(
+        caller: Caller = Depends(allowed("policy.read")),
+    ) -> list[PolicyVersionOut]:
+        """Every version of the policy: scheduled, in force or superseded, by number."""
+        from policyvault.services.policy_versions import list_versions
+
+        return [
+            PolicyVersionOut(
+                number=v.version.number,
+                label=v.version.label,
+                status=v.status.value,
+                sha256=v.version.sha256,
+                announced_at=v.version.announced_at,
+                effective_at=v.version.effective_at,
+                activated_at=v.version.activated_at,
+                reconsent_purposes=list(v.version.reconsent_purposes),
+            )
+            for v in list_versions(runtime.vault.context)
+        ]
 
     @app.get("/v1/policy/notice", tags=["policy"], response_model=None)
     def notice(
@@ -65,6 +86,7 @@ def create_app(runtime: VaultRuntime, api_keys: FileApiKeyStore) -> FastAPI:
         """The privacy notice rendered from the policy in force."""
         from policyvault.services.notice import render_notice
 
+        policy = runtime.policy
         if lang not in policy.languages:
             raise HTTPException(404, f"this policy is not published in {lang!r}")
         text = render_notice(policy, fmt=format, lang=lang)

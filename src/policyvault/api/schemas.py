@@ -125,3 +125,14 @@ class ClockIn(Strict):
 class ClockOut(BaseModel):
     now: datetime
     mode: str
+
+
+class PolicyVersionOut(BaseModel):
+    number: int
+    label: str
+    status: Literal["scheduled", "in_force", "superseded"]
+    sha256: str
+    announced_at: datetime
+    effective_at: datetime
+    activated_at: datetime | None
+    reconsent_purposes: list[str]

@@ -9,9 +9,9 @@ from typing import Annotated
 import typer
 from sqlalchemy.engine import make_url
 
-from policyvault.bootstrap import MASTER_KEY, SIGNING_KEY, init_vault
+from policyvault.bootstrap import MASTER_KEY, SHREDDING_KEYS, SIGNING_KEY, init_vault
 from policyvault.cli.shell import Home, home_dir, out, reported
-from policyvault.crypto.keys import MASTER_KEY_ENV
+from policyvault.crypto.key_files import BLIND_INDEX_FILE, MASTER_KEY_ENV
 
 
 def init(
@@ -38,7 +38,8 @@ def init(
     home: Home = None,
 ) -> None:
     """Create a vault: the database schema, the master key (a 0600 key file, unless
-    POLICYVAULT_MASTER_KEY is set), the audit signing key and policy version 1.
+    POLICYVAULT_MASTER_KEY is set), the blind-index key, the shredding-key store, the audit
+    signing key and policy version 1.
 
     Refuses a home that already holds a vault. A policy that fails its checks is reported as
     file:line:col: CODE message, and nothing is created.
@@ -54,8 +55,16 @@ def init(
     )
     url = make_url(created.database_url).render_as_string(hide_password=True)
     out.print(f"created a {created.mode} vault in {root}", markup=False)
-    out.print(f"  policy:       {created.policy_path().resolve()} (version 1)", markup=False)
+    out.print(f"  policy:       {policy} (stored as policy version 1)", markup=False)
     out.print(f"  master key:   {master}", markup=False)
+    out.print(
+        f"  blind index:  {root / BLIND_INDEX_FILE} (wrapped by the master key)", markup=False
+    )
+    out.print(
+        f"  key store:    {root / SHREDDING_KEYS} (mode 0600: without it nothing can be "
+        "read; back it up apart from the database, see docs/keys.md)",
+        markup=False,
+    )
     out.print(f"  signing key:  {root / SIGNING_KEY} (mode 0600)", markup=False)
     out.print(f"  database:     {url}", markup=False)
     if created.sandbox:

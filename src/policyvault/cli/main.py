@@ -8,6 +8,7 @@ from policyvault.cli import apikey as apikey_commands
 from policyvault.cli import audit as audit_commands
 from policyvault.cli import clock as clock_commands
 from policyvault.cli import grant as grant_commands
+from policyvault.cli import keys as keys_commands
 from policyvault.cli import policy as policy_commands
 from policyvault.cli import sandbox as sandbox_commands
 from policyvault.cli import subject as subject_commands
@@ -25,6 +26,7 @@ app.add_typer(policy_commands.app, name="policy")
 app.add_typer(subject_commands.app, name="subject")
 app.add_typer(grant_commands.app, name="grant")
 app.add_typer(apikey_commands.app, name="apikey")
+app.add_typer(keys_commands.app, name="keys")
 app.add_typer(clock_commands.app, name="clock")
 app.add_typer(audit_commands.app, name="audit")
 app.add_typer(sandbox_commands.app, name="sandbox")

@@ -1,4 +1,5 @@
-"""``policyvault policy ...``: check, lint, render, diff, schema. Thin: parse, call, print."""
+"""``policyvault policy ...``: check, lint, render, diff, schema, and the versions of a vault's
+policy (apply, versions, activate). Thin: parse, call, print."""
 
 from __future__ import annotations
 
@@ -11,12 +12,19 @@ from typing import Annotated
 import typer
 from rich.console import Console
 
+from policyvault.cli import policy_versions
 from policyvault.domain.policy.findings import Severity
 from policyvault.domain.policy.model import Policy
 from policyvault.services.policy_files import PolicyCheck, locate, read_policy_file
 from policyvault.services.policy_schema import policy_json_schema
 
-app = typer.Typer(help="Validate, lint, render and compare policy files.", no_args_is_help=True)
+app = typer.Typer(
+    help="Validate, lint, render and compare policy files; apply a new version to a vault.",
+    no_args_is_help=True,
+)
+app.command("apply")(policy_versions.apply)
+app.command("versions")(policy_versions.versions)
+app.command("activate")(policy_versions.activate)
 out = Console(highlight=False, soft_wrap=True)
 err = Console(stderr=True, highlight=False, soft_wrap=True)
 

@@ -2,14 +2,14 @@
 
 The vault stores, next to the sealed value, ``blind_index(key, kind, normalised value)``: a
 keyed HMAC-SHA256, so equal inputs give equal indexes and a lookup is one equality query. The
-key is the blind-index key of the key provider, separate from every encryption key. Without
-it the index cannot be recomputed, so a stolen database does not allow testing guesses
-(which a plain hash of a phone number, from a space of a few billion, would).
+key is the vault's blind-index key: a random 256-bit key of its own, separate from every
+encryption key, made once when the vault is created and stored only wrapped by the master key
+(``blind-index.key``, :mod:`policyvault.crypto.key_files`). Without it the index cannot be
+recomputed, so a stolen database does not allow testing guesses (which a plain hash of a phone
+number, from a space of a few billion, would). Because it is not derived from the master key,
+a master-key rotation re-wraps it and every stored index stays valid.
 
-What an index still reveals: which rows share a value. That is the price of lookup. The
-index key comes from the master key (:meth:`~policyvault.crypto.keys.KeyProvider.blind_index_key`),
-so indexes made under one master key are not found under another: see the rotation note in
-:class:`~policyvault.crypto.keys.LocalKeyProvider`.
+What an index still reveals: which rows share a value. That is the price of lookup.
 
 Normalisation decides what counts as "the same" value; both the writer and the lookup go
 through it.

@@ -1,7 +1,10 @@
-"""The safe recipe: seal an item's value under its subject's data key, open it again.
+"""The safe recipe: seal an item's value under its subject's key, open it again.
 
-The caller never chooses a nonce, an algorithm or associated data; it names the subject and
-the item, and a sealed value opens only under the same data key, subject id and item key.
+The vault passes each subject's *sealing key* here (derived from the subject's data key and
+its shredding key, :mod:`policyvault.crypto.shredding`); the parameter is called ``data_key``
+for any 256-bit key used this way. The caller never chooses a nonce, an algorithm or
+associated data; it names the subject and the item, and a sealed value opens only under the
+same key, subject id and item key.
 Every failure to open is one :class:`DecryptionFailed`, whose message is always
 ``"decryption failed"``.
 

@@ -48,6 +48,7 @@ __all__ = [
     "SecretKeyAccess",
     "aes_gcm_decrypt",
     "aes_gcm_encrypt",
+    "combine_keys",
     "derive_id",
     "derive_key",
     "draw",
@@ -211,6 +212,15 @@ def _hkdf(ikm: SecretKey, info: bytes, length: int) -> bytes:
 def derive_key(ikm: SecretKey, info: bytes) -> SecretKey:
     """A 256-bit sub-key of ``ikm`` for the one purpose named by ``info`` (HKDF-SHA256)."""
     return SecretKey(_hkdf(ikm, info, KEY_SIZE))
+
+
+def combine_keys(first: SecretKey, second: SecretKey, info: bytes) -> SecretKey:
+    """A 256-bit key for the purpose named by ``info`` that depends on *both* keys
+    (HKDF-SHA256 over ``first || second``). Both are uniformly random 256-bit keys, so the
+    result is unpredictable to anyone missing either one, whatever they know of the other."""
+    material = first.reveal(SECRET_KEY_ACCESS) + second.reveal(SECRET_KEY_ACCESS)
+    hkdf = HKDF(algorithm=hashes.SHA256(), length=KEY_SIZE, salt=None, info=info)
+    return SecretKey(hkdf.derive(material))
 
 
 def derive_id(ikm: SecretKey, info: bytes, size: int = 8) -> str:

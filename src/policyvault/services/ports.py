@@ -18,6 +18,7 @@ from policyvault.domain.audit import (
     StoredCheckpoint,
 )
 from policyvault.domain.consent import ConsentEvent
+from policyvault.domain.policy_versions import PolicyVersion
 from policyvault.domain.vault import (
     Disclosure,
     ItemFreeze,
@@ -27,7 +28,7 @@ from policyvault.domain.vault import (
     SubjectEvent,
 )
 
-__all__ = ["AuditReader", "AuditStore", "VaultSession", "VaultStore"]
+__all__ = ["AuditReader", "AuditStore", "ShreddingKeyStore", "VaultSession", "VaultStore"]
 
 
 class AuditReader(Protocol):
@@ -99,7 +100,10 @@ class VaultSession(Protocol):
     def subject(self, subject_id: str) -> Subject | None: ...
     def update_subject(self, subject: Subject) -> None: ...
     def wrapped_key(self, subject_id: str) -> bytes | None: ...
-    def replace_wrapped_key(self, subject_id: str, wrapped_key: bytes, key_id: str) -> None: ...
+    def replace_wrapped_key(self, subject_id: str, wrapped_key: bytes, key_id: str) -> None:
+        """Master-key rotation: store the re-wrapped data key. ``NotFound`` when the subject
+        has no key any more (shredded meanwhile): a destroyed key is never written back."""
+
     def destroy_key(self, subject_id: str, at: datetime) -> None:
         """Crypto-shredding: forget the wrapped data key for good."""
 
@@ -139,7 +143,34 @@ class VaultSession(Protocol):
     def add_disclosure(self, disclosure: Disclosure) -> None: ...
     def disclosures(self, subject_id: str) -> list[Disclosure]: ...
 
+    # policy versions: stored once, never edited; only the activation is recorded later
+    def add_policy_version(self, version: PolicyVersion, text: str) -> None:
+        """Store a version and its YAML text; ``ValueError`` if its number is taken."""
+
+    def policy_versions(self) -> list[PolicyVersion]:
+        """Every stored version, by number (without the texts)."""
+
+    def policy_text(self, number: int) -> str | None: ...
+    def activate_policy_version(self, number: int, at: datetime) -> bool:
+        """Record that the version went into force at ``at``; False if it already had (or
+        there is no such version)."""
+
 
 class VaultStore(Protocol):
     def session(self) -> AbstractContextManager[VaultSession]:
         """A transaction: committed when the block ends, rolled back if it raises."""
+
+
+class ShreddingKeyStore(Protocol):
+    """Each subject's shredding key (32 random bytes), kept apart from the vault database and
+    its backups. Without it a subject's sealed values cannot be opened, so destroying it
+    shreds every copy of them (``policyvault.crypto.shredding``, ``docs/keys.md``). Each call
+    is its own transaction, committed before it returns."""
+
+    def add(self, subject_id: str, key: bytes) -> None:
+        """Keep a new subject's key; ``ValueError`` if the subject already has one."""
+
+    def get(self, subject_id: str) -> bytes | None: ...
+    def destroy(self, subject_id: str) -> bool:
+        """Forget the key for good, overwriting it where it was stored; False if there was
+        none (destroying twice is harmless)."""

@@ -13,6 +13,8 @@ from datetime import datetime
 
 from policyvault.domain.access import Grant
 from policyvault.domain.consent import ConsentEvent
+from policyvault.domain.errors import NotFound
+from policyvault.domain.policy_versions import PolicyVersion
 from policyvault.domain.vault import (
     Disclosure,
     ItemFreeze,
@@ -36,6 +38,7 @@ class _State:
     freezes: list[ItemFreeze] = field(default_factory=list)
     grants: dict[str, Grant] = field(default_factory=dict)
     disclosures: list[Disclosure] = field(default_factory=list)
+    policy_versions: dict[int, tuple[PolicyVersion, str]] = field(default_factory=dict)
 
 
 class InMemoryVaultStore:
@@ -83,6 +86,8 @@ class InMemoryVaultSession:
         return self._s.keys.get(subject_id)
 
     def replace_wrapped_key(self, subject_id: str, wrapped_key: bytes, key_id: str) -> None:
+        if subject_id not in self._s.keys:  # never writes a key back over a destroyed one
+            raise NotFound(f"no data key of subject {subject_id}")
         self._s.keys[subject_id] = wrapped_key
         self._s.subjects[subject_id] = replace(self._s.subjects[subject_id], key_id=key_id)
 
@@ -182,3 +187,24 @@ class InMemoryVaultSession:
 
     def disclosures(self, subject_id: str) -> list[Disclosure]:
         return [d for d in self._s.disclosures if d.subject_id == subject_id]
+
+    # policy versions ----------------------------------------------------------------------------
+
+    def add_policy_version(self, version: PolicyVersion, text: str) -> None:
+        if version.number in self._s.policy_versions:
+            raise ValueError(f"policy version {version.number} already exists")
+        self._s.policy_versions[version.number] = (version, text)
+
+    def policy_versions(self) -> list[PolicyVersion]:
+        return [v for _, (v, _) in sorted(self._s.policy_versions.items())]
+
+    def policy_text(self, number: int) -> str | None:
+        stored = self._s.policy_versions.get(number)
+        return None if stored is None else stored[1]
+
+    def activate_policy_version(self, number: int, at: datetime) -> bool:
+        stored = self._s.policy_versions.get(number)
+        if stored is None or stored[0].activated_at is not None:
+            return False
+        self._s.policy_versions[number] = (replace(stored[0], activated_at=at), stored[1])
+        return True

@@ -15,6 +15,8 @@ Tables (created by the Alembic migrations in ``policyvault.storage.migrations``)
     vault_freezes         items frozen while a request is pending
     vault_grants          actors' grants, by id
     vault_disclosures     who received which items (``item_keys`` as JSON text)
+    vault_policy_versions the policy's versions and their YAML text, by number: inserted once,
+                          then only ``activated_at_us`` is ever set (once)
 
 Times are stored as integer microseconds since the Unix epoch, like the audit store, and come
 back as timezone-aware UTC datetimes equal to what was written. Lists come back in the order
@@ -60,6 +62,7 @@ from policyvault.domain.access import Grant
 from policyvault.domain.consent import ConsentAction, ConsentEvent, ConsentGiver
 from policyvault.domain.errors import InvalidInput, NotFound
 from policyvault.domain.policy.data import ConsentCategory
+from policyvault.domain.policy_versions import PolicyVersion
 from policyvault.domain.vault import (
     Disclosure,
     ItemFreeze,
@@ -218,6 +221,19 @@ disclosures = Table(
     Index("ix_vault_disclosures_subject_id_seq", "subject_id", "seq"),
 )
 
+policy_versions = Table(
+    "vault_policy_versions",
+    metadata,
+    Column("number", Integer, primary_key=True, autoincrement=False),
+    Column("label", Text, nullable=False),
+    Column("sha256", String(64), nullable=False),
+    Column("announced_at_us", BigInteger, nullable=False),
+    Column("effective_at_us", BigInteger, nullable=False),
+    Column("activated_at_us", BigInteger, nullable=True),
+    Column("reconsent_purposes", Text, nullable=False),  # JSON array
+    Column("text", Text, nullable=False),  # the YAML, as scheduled
+)
+
 
 # --- the stores ----------------------------------------------------------------------------------
 
@@ -320,9 +336,10 @@ class SqlVaultSession:
     def replace_wrapped_key(self, subject_id: str, wrapped_key: bytes, key_id: str) -> None:
         self._update_one(
             update(subjects)
-            .where(subjects.c.id == subject_id)
+            # never writes a key back over a destroyed one (a shredding that came first)
+            .where(subjects.c.id == subject_id, subjects.c.wrapped_key.is_not(None))
             .values(wrapped_key=wrapped_key, key_id=key_id),
-            f"subject {subject_id}",
+            f"data key of subject {subject_id}",
         )
 
     def destroy_key(self, subject_id: str, at: datetime) -> None:
@@ -567,6 +584,56 @@ class SqlVaultSession:
             )
             for row in self._conn.execute(stmt)
         ]
+
+    # policy versions (immutable but for the activation) ----------------------------------------
+
+    def add_policy_version(self, version: PolicyVersion, text: str) -> None:
+        c = policy_versions.c
+        if self._conn.execute(select(c.number).where(c.number == version.number)).first():
+            raise InvalidInput(f"policy version {version.number} already exists")
+        self._conn.execute(
+            insert(policy_versions).values(
+                number=version.number,
+                label=version.label,
+                sha256=version.sha256,
+                announced_at_us=_to_us(version.announced_at),
+                effective_at_us=_to_us(version.effective_at),
+                activated_at_us=_to_us_or_none(version.activated_at),
+                reconsent_purposes=_json(version.reconsent_purposes),
+                text=text,
+            )
+        )
+
+    def policy_versions(self) -> list[PolicyVersion]:
+        c = policy_versions.c
+        columns = [col for col in policy_versions.columns if col.name != "text"]
+        stmt = select(*columns).order_by(c.number)
+        return [
+            PolicyVersion(
+                number=int(row.number),
+                label=row.label,
+                sha256=row.sha256,
+                announced_at=_from_us(row.announced_at_us),
+                effective_at=_from_us(row.effective_at_us),
+                activated_at=_from_us_or_none(row.activated_at_us),
+                reconsent_purposes=tuple(json.loads(row.reconsent_purposes)),
+            )
+            for row in self._conn.execute(stmt)
+        ]
+
+    def policy_text(self, number: int) -> str | None:
+        c = policy_versions.c
+        found = self._conn.execute(select(c.text).where(c.number == number)).scalar_one_or_none()
+        return None if found is None else str(found)
+
+    def activate_policy_version(self, number: int, at: datetime) -> bool:
+        c = policy_versions.c
+        stmt = (
+            update(policy_versions)
+            .where(c.number == number, c.activated_at_us.is_(None))
+            .values(activated_at_us=_to_us(at))
+        )
+        return bool(self._conn.execute(stmt).rowcount)
 
 
 # --- rows ----------------------------------------------------------------------------------------

@@ -18,13 +18,12 @@ from policyvault.crypto.blind_index import (
     phone_index,
 )
 from policyvault.crypto.hazmat import SecretKey, generate_key, hmac_sha256, length_prefixed
-from policyvault.crypto.keys import LocalKeyProvider
 from policyvault.domain.errors import InvalidInput
 
 
 @pytest.fixture
 def key() -> SecretKey:
-    return LocalKeyProvider(generate_key()).blind_index_key()
+    return generate_key()
 
 
 @pytest.mark.parametrize(
@@ -90,7 +89,7 @@ def test_the_index_is_64_hex_digits_and_stable(key: SecretKey) -> None:
 
 
 def test_indexes_differ_across_values_kinds_and_keys(key: SecretKey) -> None:
-    other_key = LocalKeyProvider(generate_key()).blind_index_key()
+    other_key = generate_key()
     base = email_index(key, "user@example.com")
     assert base != email_index(key, "user2@example.com")
     assert base != email_index(other_key, "user@example.com")
@@ -115,13 +114,6 @@ def test_the_mac_input_is_label_kind_and_value_length_prefixed(key: SecretKey) -
             b"policyvault/blind-index/v1", kind.value.encode(), value.encode()
         )
         assert blind_index(key, kind, value) == hmac_sha256(key, message).hex()
-
-
-def test_the_provider_blind_index_key_is_stable_for_one_master_key() -> None:
-    master = generate_key()
-    first = email_index(LocalKeyProvider(master).blind_index_key(), "user@example.com")
-    second = email_index(LocalKeyProvider(master).blind_index_key(), "user@example.com")
-    assert first == second
 
 
 def test_un_normalised_values_are_refused_not_indexed(key: SecretKey) -> None:

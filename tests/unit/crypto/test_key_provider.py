@@ -1,5 +1,5 @@
-"""The key-provider port and its local adapter: wrapping data keys per subject, HKDF
-sub-keys, master key rotation, and crypto-shredding."""
+"""The key-provider port and its local adapter: wrapping data keys per subject and vault
+secrets, HKDF sub-keys, the key ring, master key rotation, and crypto-shredding."""
 
 from __future__ import annotations
 
@@ -18,7 +18,8 @@ from policyvault.crypto.hazmat import (
     generate_key,
     length_prefixed,
 )
-from policyvault.crypto.keys import KeyProvider, LocalKeyProvider, WrappedKey
+from policyvault.crypto.keys import KeyProvider, KeyRing, LocalKeyProvider, WrappedKey
+from policyvault.crypto.shredding import new_shredding_key, sealing_key
 
 SUBJECT_A, SUBJECT_B = "subject-a", "subject-b"
 ITEM = "user.contact.email"
@@ -85,9 +86,11 @@ def test_sub_keys_are_separate_and_the_key_id_is_stable() -> None:
     other = LocalKeyProvider(generate_key())
     assert provider.key_id == again.key_id != other.key_id
     assert provider.key_id.startswith("mk-") and len(provider.key_id) == 3 + 16
-    assert provider.blind_index_key() == again.blind_index_key()
-    assert provider.blind_index_key() != master
-    assert provider.blind_index_key() != other.blind_index_key()
+    secret = generate_key()
+    wrapped = provider.wrap_secret(secret, "blind-index")
+    assert again.unwrap_secret(wrapped, "blind-index") == secret
+    with pytest.raises(DecryptionFailed):
+        other.unwrap_secret(replace(wrapped, key_id=other.key_id), "blind-index")
 
 
 def test_the_wrapped_format_is_as_documented_and_uses_its_own_sub_key() -> None:
@@ -102,10 +105,36 @@ def test_the_wrapped_format_is_as_documented_and_uses_its_own_sub_key() -> None:
     )
     wrapping_key = derive_key(master, b"policyvault/v1/master/key-wrapping")
     assert aes_gcm_decrypt(wrapping_key, nonce, sealed, ad) == data_key.reveal(SECRET_KEY_ACCESS)
-    # Neither the master key itself nor the blind-index key is the wrapping key.
-    for other in (master, provider.blind_index_key()):
-        with pytest.raises(DecryptionFailed):
-            aes_gcm_decrypt(other, nonce, sealed, ad)
+    # The master key itself is not the wrapping key.
+    with pytest.raises(DecryptionFailed):
+        aes_gcm_decrypt(master, nonce, sealed, ad)
+
+
+def test_the_wrapped_secret_format_is_as_documented() -> None:
+    master, secret = generate_key(), generate_key()
+    provider = LocalKeyProvider(master)
+    blob = provider.wrap_secret(secret, "blind-index").ciphertext
+    assert blob[0] == 1 and len(blob) == 1 + 12 + 32 + 16
+    ad = length_prefixed(
+        b"policyvault/wrapped-secret", b"\x01", provider.key_id.encode(), b"blind-index"
+    )
+    wrapping_key = derive_key(master, b"policyvault/v1/master/key-wrapping")
+    assert aes_gcm_decrypt(wrapping_key, blob[1:13], blob[13:], ad) == secret.reveal(
+        SECRET_KEY_ACCESS
+    )
+
+
+def test_secrets_and_data_keys_never_pass_for_each_other(provider: LocalKeyProvider) -> None:
+    key = generate_key()
+    # Even with a subject id equal to the secret's name, the labels keep them apart.
+    as_data_key = provider.wrap_data_key(key, "blind-index")
+    as_secret = provider.wrap_secret(key, "blind-index")
+    with pytest.raises(DecryptionFailed):
+        provider.unwrap_secret(as_data_key, "blind-index")
+    with pytest.raises(DecryptionFailed):
+        provider.unwrap_data_key(as_secret, "blind-index")
+    with pytest.raises(DecryptionFailed):
+        provider.unwrap_secret(as_secret, "another-secret")
 
 
 def test_nothing_shows_key_bytes() -> None:
@@ -189,38 +218,108 @@ def test_rotation_is_idempotent_and_checks_the_subject() -> None:
 # --- crypto-shredding -------------------------------------------------------------------
 
 
-def test_destroying_the_wrapped_data_key_makes_every_copy_unreadable() -> None:
+def test_destroying_the_shredding_key_makes_every_copy_unreadable() -> None:
+    """The database holds wrapped data keys and sealed values; the shredding keys live in a
+    store of their own. A copy of the database taken before the shredding keeps the wrapped
+    data key, which the master key still unwraps, and is unreadable all the same."""
     master = generate_key()
     provider = LocalKeyProvider(master)
-    keys_table: dict[str, WrappedKey] = {}
-    items_table: dict[tuple[str, str], bytes] = {}
-    data_keys = {subject: generate_key() for subject in (SUBJECT_A, SUBJECT_B)}
-    for subject, data_key in data_keys.items():
-        keys_table[subject] = provider.wrap_data_key(data_key, subject)
-        items_table[(subject, ITEM)] = seal(data_key, subject, ITEM, EMAIL)
-    backup = dict(items_table)  # a copy of the ciphertext taken before the shredding
-    shredded_key = data_keys.pop(SUBJECT_A)
+    database: dict[str, bytes] = {}  # wrapped data keys and sealed values
+    shredding_store: dict[str, SecretKey] = {}
+    for subject in (SUBJECT_A, SUBJECT_B):
+        data_key, shredding_key = generate_key(), new_shredding_key()
+        shredding_store[subject] = shredding_key
+        database[f"key:{subject}"] = provider.wrap_data_key(data_key, subject).ciphertext
+        database[f"item:{subject}"] = seal(
+            sealing_key(data_key, shredding_key), subject, ITEM, EMAIL
+        )
+    backup = dict(database)  # a copy of the database, taken before the shredding
+    destroyed = shredding_store.pop(SUBJECT_A)  # crypto-shredding
+    del database[f"key:{SUBJECT_A}"], database[f"item:{SUBJECT_A}"]
 
-    del keys_table[SUBJECT_A]  # crypto-shredding: the only stored form of the data key
-    del items_table[(SUBJECT_A, ITEM)]
-
-    copied = backup[(SUBJECT_A, ITEM)]
-    # Nothing that is left, nor anything the master key can produce, opens the copy: the data
-    # key was random, not derived from the master key, and it is stored nowhere else.
-    stored_bytes = b"".join(w.ciphertext for w in keys_table.values()) + b"".join(backup.values())
-    assert shredded_key.reveal(SECRET_KEY_ACCESS) not in stored_bytes
-    rotated = LocalKeyProvider(generate_key())
+    # The copy still holds A's wrapped data key, and the master key unwraps it ...
+    data_key_a = provider.unwrap_data_key(
+        WrappedKey(provider.key_id, backup[f"key:{SUBJECT_A}"]), SUBJECT_A
+    )
+    copied = backup[f"item:{SUBJECT_A}"]
+    # ... but no key the vault still has, alone or combined, opens A's ciphertext.
+    remaining = list(shredding_store.values())
     candidates: list[SecretKey] = [
         master,
-        provider.blind_index_key(),
-        rotated.blind_index_key(),
+        data_key_a,
         generate_key(),
-        *(provider.unwrap_data_key(w, s) for s, w in keys_table.items()),
+        *(sealing_key(data_key_a, other) for other in remaining),
+        *(sealing_key(data_key_a, new_shredding_key()) for _ in range(3)),
     ]
     for candidate in candidates:
-        for subject in (SUBJECT_A, SUBJECT_B):
-            with pytest.raises(DecryptionFailed):
-                open_sealed(candidate, subject, ITEM, copied)
-    # The other subject is unaffected.
-    remaining = provider.unwrap_data_key(keys_table[SUBJECT_B], SUBJECT_B)
-    assert open_sealed(remaining, SUBJECT_B, ITEM, backup[(SUBJECT_B, ITEM)]) == EMAIL
+        with pytest.raises(DecryptionFailed):
+            open_sealed(candidate, SUBJECT_A, ITEM, copied)
+    stored = b"".join(backup.values()) + b"".join(
+        k.reveal(SECRET_KEY_ACCESS) for k in shredding_store.values()
+    )
+    assert destroyed.reveal(SECRET_KEY_ACCESS) not in stored
+    # The other subject in the same copy is unaffected.
+    data_key_b = provider.unwrap_data_key(
+        WrappedKey(provider.key_id, backup[f"key:{SUBJECT_B}"]), SUBJECT_B
+    )
+    key_b = sealing_key(data_key_b, shredding_store[SUBJECT_B])
+    assert open_sealed(key_b, SUBJECT_B, ITEM, backup[f"item:{SUBJECT_B}"]) == EMAIL
+
+
+def test_the_sealing_key_needs_both_keys() -> None:
+    data_key, shredding_key = generate_key(), new_shredding_key()
+    key = sealing_key(data_key, shredding_key)
+    assert key == sealing_key(SecretKey(data_key.reveal(SECRET_KEY_ACCESS)), shredding_key)
+    assert key not in (data_key, shredding_key)
+    assert key != sealing_key(shredding_key, data_key)  # the order is part of the input
+    assert key != sealing_key(data_key, new_shredding_key())
+    assert key != sealing_key(generate_key(), shredding_key)
+
+
+# --- the key ring ---------------------------------------------------------------------------
+
+
+def test_a_ring_wraps_with_its_current_key_and_unwraps_by_key_id() -> None:
+    old, new = LocalKeyProvider(generate_key()), LocalKeyProvider(generate_key())
+    data_key, secret = generate_key(), generate_key()
+    under_old = old.wrap_data_key(data_key, SUBJECT_A)
+    ring = KeyRing(new, [old])
+    port: KeyProvider = ring
+    assert isinstance(port, KeyProvider)
+    assert ring.key_id == new.key_id and ring.key_ids == (new.key_id, old.key_id)
+    assert ring.wrap_data_key(data_key, SUBJECT_A).key_id == new.key_id
+    assert ring.unwrap_data_key(under_old, SUBJECT_A) == data_key
+    assert ring.unwrap_secret(old.wrap_secret(secret, "blind-index"), "blind-index") == secret
+    # A key the ring does not hold fails like any other record that does not open.
+    stranger = LocalKeyProvider(generate_key())
+    with pytest.raises(DecryptionFailed):
+        ring.unwrap_data_key(stranger.wrap_data_key(data_key, SUBJECT_A), SUBJECT_A)
+    assert (
+        ring.with_key(stranger).unwrap_data_key(
+            stranger.wrap_data_key(data_key, SUBJECT_A), SUBJECT_A
+        )
+        == data_key
+    )
+    assert "SecretKey" not in repr(ring) and new.key_id in repr(ring)
+
+
+def test_a_ring_reloads_once_for_a_key_it_does_not_hold() -> None:
+    old, new = LocalKeyProvider(generate_key()), LocalKeyProvider(generate_key())
+    reloads: list[int] = []
+
+    def reload() -> KeyRing:
+        reloads.append(1)
+        return KeyRing(new, [old])  # another process rotated the master key meanwhile
+
+    ring = KeyRing(old, reload=reload)
+    data_key = generate_key()
+    assert ring.unwrap_data_key(old.wrap_data_key(data_key, SUBJECT_A), SUBJECT_A) == data_key
+    assert reloads == []
+    assert ring.unwrap_data_key(new.wrap_data_key(data_key, SUBJECT_A), SUBJECT_A) == data_key
+    assert reloads == [1]
+    assert ring.key_id == new.key_id  # and new keys are now wrapped by the rotated key
+    with pytest.raises(DecryptionFailed):
+        ring.unwrap_data_key(
+            LocalKeyProvider(generate_key()).wrap_data_key(data_key, SUBJECT_A), SUBJECT_A
+        )
+    assert reloads == [1, 1]

@@ -12,13 +12,13 @@ from pathlib import Path
 import pytest
 
 from policyvault.crypto.hazmat import SECRET_KEY_ACCESS
-from policyvault.crypto.keys import (
+from policyvault.crypto.key_files import (
     MASTER_KEY_ENV,
     KeyConfigInvalid,
-    LocalKeyProvider,
     create_key_file,
     load_master_key,
 )
+from policyvault.crypto.keys import LocalKeyProvider
 from policyvault.domain.errors import InvalidInput
 
 RAW = bytes(range(32))

@@ -15,6 +15,7 @@ from policyvault.services.audit import AuditLog
 from policyvault.services.policy_files import load_policy
 from policyvault.services.vault import Vault, VaultContext
 from policyvault.storage.audit_memory import InMemoryAuditStore
+from policyvault.storage.shredding_keys_memory import InMemoryShreddingKeyStore
 from policyvault.storage.vault_memory import InMemoryVaultStore
 
 EXAMPLES = Path(__file__).resolve().parents[3] / "examples" / "policies"
@@ -33,11 +34,14 @@ class MemoryVault:
         self.store = InMemoryVaultStore(self.audit_store)
         self.audit = AuditLog(self.audit_store, self.clock)
         self.keys = LocalKeyProvider(generate_key())
+        self.shredding_keys = InMemoryShreddingKeyStore()
         self.vault = Vault(
             VaultContext(
                 store=self.store,
                 audit=self.audit,
                 keys=self.keys,
+                blind_index_key=generate_key(),
+                shredding_keys=self.shredding_keys,
                 policy=load_policy(path or EXAMPLES / f"{policy_name}.yaml"),
                 clock=self.clock,
             )

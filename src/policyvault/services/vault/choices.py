@@ -26,9 +26,9 @@ def change_consent(
     """Give or withdraw one separate consent. Withdrawing is as easy as giving (GDPR Art 7(3))."""
     _check_consent_purposes(ctx, category, purposes)
     now = ctx.now()
-    with ctx.store.session() as session:
+    with ctx.session() as session:
         subject = ctx.subject(session, subject_id)
-        data_key = ctx.data_key(session, subject)
+        sealing_key = ctx.sealing_key(session, subject)
         event = ConsentEvent(
             subject_id=subject_id,
             category=category,
@@ -41,7 +41,10 @@ def change_consent(
             given_by=evidence.given_by,
         )
         sealed = ctx.seal(
-            data_key, subject_id, f"consent_evidence.{now.timestamp()}", evidence.sealed_payload()
+            sealing_key,
+            subject_id,
+            f"consent_evidence.{now.timestamp()}",
+            evidence.sealed_payload(),
         )
         session.add_consent(event, sealed)
         name = "consent_given" if action is ConsentAction.given else "consent_withdrawn"
@@ -88,7 +91,7 @@ def limit_processing(
     """Restrict processing, object to it, or object to direct marketing (which always wins)."""
     if purpose is not None and purpose not in ctx.policy.purposes:
         raise InvalidInput(f"purpose {purpose!r} is not declared in the policy")
-    with ctx.store.session() as session:
+    with ctx.session() as session:
         ctx.subject(session, subject_id)
         limit = ProcessingLimit(
             id=ctx.new_id(), subject_id=subject_id, kind=kind, at=ctx.now(), purpose=purpose
@@ -107,7 +110,7 @@ def limit_processing(
 
 
 def lift_limit(ctx: VaultContext, subject_id: str, limit_id: str, actor: Actor) -> None:
-    with ctx.store.session() as session:
+    with ctx.session() as session:
         ctx.subject(session, subject_id)
         limit = next((lim for lim in session.limits(subject_id) if lim.id == limit_id), None)
         if limit is None or limit.lifted_at is not None:

@@ -10,7 +10,7 @@ from dataclasses import dataclass, replace
 from typing import Any
 
 from policyvault.crypto.blind_index import IndexKind, blind_index, normalise
-from policyvault.crypto.hazmat import SecretKey, generate_key
+from policyvault.crypto.hazmat import SecretKey
 from policyvault.crypto.passwords import hash_password
 from policyvault.domain.audit import Actor, Decision
 from policyvault.domain.consent import ConsentAction, ConsentEvent, ConsentGiver
@@ -97,7 +97,7 @@ def collect(
         raise
 
     now = ctx.now()
-    with ctx.store.session() as session:
+    with ctx.session() as session:
         if subject_id is None:
             subject = Subject(
                 id=ctx.new_id(),
@@ -106,22 +106,21 @@ def collect(
                 key_id=ctx.keys.key_id,
                 needs_guardian=needs_guardian,
             )
-            data_key = generate_key(ctx.randbytes)
-            wrapped = ctx.keys.wrap_data_key(data_key, subject.id)
+            wrapped, sealing_key = ctx.new_subject_keys(subject.id)
             session.add_subject(subject, wrapped.ciphertext)
         else:
             subject = ctx.subject(session, subject_id)
-            data_key = ctx.data_key(session, subject)
+            sealing_key = ctx.sealing_key(session, subject)
             if needs_guardian and not subject.needs_guardian:
                 subject = replace(subject, needs_guardian=True)
                 session.update_subject(subject)
-        index_key = ctx.keys.blind_index_key()
+        index_key = ctx.blind_index_key
         for key, value in checked.items():
             item = policy.items[key]
             if item.type is ItemType.password:
                 sealed, hashed = hash_password(values[key]).encode(), True
             else:
-                sealed, hashed = ctx.seal(data_key, subject.id, key, value.data), False
+                sealed, hashed = ctx.seal(sealing_key, subject.id, key, value.data), False
             session.put_item(
                 SealedItem(
                     subject_id=subject.id,
@@ -148,7 +147,7 @@ def collect(
                 given_by=evidence.given_by,
             )
             sealed_evidence = ctx.seal(
-                data_key,
+                sealing_key,
                 subject.id,
                 f"consent_evidence.{now.timestamp()}.{number}",
                 evidence.sealed_payload(),

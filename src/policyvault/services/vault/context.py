@@ -1,44 +1,130 @@
 """What every vault workflow needs: the store, the audit log, the keys, the policy and the
-clock, and the few steps they all share (keys of a subject, sealing, auditing, facts)."""
+clock, and the few steps they all share (sessions, keys of a subject, sealing, auditing,
+facts).
+
+The policy is the one in force: the stored version whose effective time has come
+(``policyvault.domain.policy_versions``). Every session opened with ``session()`` first
+activates the versions that became due, in that same transaction and audited, so what the
+session does runs under the policy in force and sees the terms that changed.
+"""
 
 from __future__ import annotations
 
 import os
 import uuid
-from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
+from collections.abc import Callable, Iterator, Mapping
+from contextlib import contextmanager
+from dataclasses import replace
 from datetime import datetime
 from typing import Any
 
 from policyvault.crypto.envelope import open_sealed, seal
-from policyvault.crypto.hazmat import SecretKey
+from policyvault.crypto.hazmat import (
+    SECRET_KEY_ACCESS,
+    DecryptionFailed,
+    SecretKey,
+    generate_key,
+)
 from policyvault.crypto.keys import KeyProvider, WrappedKey
+from policyvault.crypto.shredding import new_shredding_key, sealing_key
 from policyvault.domain.access import Restriction, SubjectFacts
 from policyvault.domain.audit import Actor, AuditEvent, Decision
 from policyvault.domain.clock import Clock
 from policyvault.domain.errors import NotFound
 from policyvault.domain.policy.model import Policy
+from policyvault.domain.policy_versions import PolicyVersion, changed_terms, versions_due
 from policyvault.domain.vault import LimitKind, Subject
 from policyvault.services.audit import AuditLog
-from policyvault.services.ports import VaultSession, VaultStore
+from policyvault.services.ports import ShreddingKeyStore, VaultSession, VaultStore
+from policyvault.services.vault.policies import PolicyVersionCache
+
+# Who activates a version that became due while the vault was doing something else.
+POLICY_CLOCK = Actor(id="svc.policy_versions", role="system")
 
 
 class SubjectNotFound(NotFound):
     code = "subject_not_found"
 
 
-@dataclass
+def _new_id() -> str:
+    return str(uuid.uuid4())
+
+
 class VaultContext:
-    store: VaultStore
-    audit: AuditLog
-    keys: KeyProvider
-    policy: Policy
-    clock: Clock
-    randbytes: Callable[[int], bytes] = os.urandom
-    new_id: Callable[[], str] = field(default=lambda: str(uuid.uuid4()))
+    def __init__(
+        self,
+        *,
+        store: VaultStore,
+        audit: AuditLog,
+        keys: KeyProvider,
+        blind_index_key: SecretKey,
+        shredding_keys: ShreddingKeyStore,
+        policy: Policy,
+        clock: Clock,
+        randbytes: Callable[[int], bytes] = os.urandom,
+        new_id: Callable[[], str] = _new_id,
+        policy_sha256: str | None = None,
+    ) -> None:
+        """``policy`` is in force while the store holds no policy version (a memory vault in
+        a test or a demo); once it holds versions, they decide. ``policy_sha256``: the digest
+        of the stored text ``policy`` was read from, if it was (it is not parsed again)."""
+        self.store = store
+        self.audit = audit
+        self.keys = keys
+        self.blind_index_key = blind_index_key
+        self.shredding_keys = shredding_keys
+        self.clock = clock
+        self.randbytes = randbytes
+        self.new_id = new_id
+        self.versions = PolicyVersionCache(policy, policy_sha256)
 
     def now(self) -> datetime:
         return self.clock.now()
+
+    @property
+    def policy(self) -> Policy:
+        """The policy in force now."""
+        return self.versions.in_force(self.clock)
+
+    # sessions and policy versions ---------------------------------------------------------------
+
+    @contextmanager
+    def session(self) -> Iterator[VaultSession]:
+        """A transaction on the store that first activates the policy versions now due."""
+        with self.store.session() as session:
+            self.activate_due(session, POLICY_CLOCK)
+            yield session
+
+    def activate_due(self, session: VaultSession, actor: Actor) -> list[PolicyVersion]:
+        """Put in force, at this instant, every stored version whose effective time has come;
+        one audit entry each. Returns those this call activated."""
+        now = self.now()
+        stored = session.policy_versions()
+        activated: list[PolicyVersion] = []
+        for version in versions_due(stored, now):
+            if not session.activate_policy_version(version.number, now):
+                continue  # another session was first
+            activated.append(replace(version, activated_at=now))
+            self.record(
+                session,
+                actor,
+                "policy.activate",
+                Decision.allow(
+                    "notice_period",
+                    f"policy version {version.number} ({version.label}) in force: its "
+                    f"effective time {version.effective_at.isoformat()} has come",
+                ),
+                details={
+                    "version": version.number,
+                    "sha256": version.sha256,
+                    "reconsent_purposes": list(version.reconsent_purposes),
+                },
+            )
+        if activated:
+            done = {v.number: v for v in activated}
+            stored = [done.get(v.number, v) for v in stored]
+        self.versions.update(stored, session.policy_text, now)
+        return activated
 
     # keys ---------------------------------------------------------------------------------------
 
@@ -48,11 +134,26 @@ class VaultContext:
             raise SubjectNotFound(f"no subject {subject_id!r} in this vault")
         return subject
 
-    def data_key(self, session: VaultSession, subject: Subject) -> SecretKey:
+    def new_subject_keys(self, subject_id: str) -> tuple[WrappedKey, SecretKey]:
+        """A new subject's data key, wrapped by the master key for its row, and its sealing
+        key. The shredding key is stored first, in its own store: a subject row never exists
+        without it. (Should the row then fail to commit, the stored key protects nothing.)"""
+        data_key = generate_key(self.randbytes)
+        shredding_key = new_shredding_key(self.randbytes)
+        self.shredding_keys.add(subject_id, shredding_key.reveal(SECRET_KEY_ACCESS))
+        return self.keys.wrap_data_key(data_key, subject_id), sealing_key(data_key, shredding_key)
+
+    def sealing_key(self, session: VaultSession, subject: Subject) -> SecretKey:
+        """The key that seals the subject's values: its data key (unwrapped by the master
+        key) combined with its shredding key (``policyvault.crypto.shredding``)."""
         wrapped = session.wrapped_key(subject.id)
         if wrapped is None:
             raise SubjectNotFound(f"no subject {subject.id!r} in this vault")
-        return self.keys.unwrap_data_key(WrappedKey(subject.key_id, wrapped), subject.id)
+        data_key = self.keys.unwrap_data_key(WrappedKey(subject.key_id, wrapped), subject.id)
+        shredding_key = self.shredding_keys.get(subject.id)
+        if shredding_key is None:  # destroyed, or the key store is not this vault's
+            raise DecryptionFailed
+        return sealing_key(data_key, SecretKey(shredding_key))
 
     def seal(self, key: SecretKey, subject_id: str, item_key: str, data: bytes) -> bytes:
         return seal(key, subject_id, item_key, data, randbytes=self.randbytes)
@@ -122,4 +223,5 @@ class VaultContext:
             archived_items=archived,
             needs_guardian=subject.needs_guardian,
             guardian_consent_at=subject.guardian_consent_at,
+            changed_terms=changed_terms(self.versions.versions, self.now()),
         )

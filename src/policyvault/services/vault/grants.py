@@ -25,7 +25,7 @@ def grant(
     new = Grant(
         actor_id=actor_id, purpose=purpose, granted_at=now, expires_at=expires_at, id=ctx.new_id()
     )
-    with ctx.store.session() as session:
+    with ctx.session() as session:
         session.add_grant(new)
         ctx.record(
             session,
@@ -43,7 +43,7 @@ def grant(
 
 
 def revoke(ctx: VaultContext, grant_id: str, by: Actor) -> None:
-    with ctx.store.session() as session:
+    with ctx.session() as session:
         existing = next((g for g in session.grants() if g.id == grant_id), None)
         if existing is None or not session.revoke_grant(grant_id, ctx.now()):
             raise NotFound(f"no live grant {grant_id!r}")
@@ -58,5 +58,5 @@ def revoke(ctx: VaultContext, grant_id: str, by: Actor) -> None:
 
 
 def list_grants(ctx: VaultContext, actor_id: str | None = None) -> list[Grant]:
-    with ctx.store.session() as session:
+    with ctx.session() as session:
         return session.grants(actor_id)

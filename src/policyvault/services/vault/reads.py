@@ -3,9 +3,11 @@ subject allow, and every decision, allowed or denied, leaves an audit entry."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 
+from policyvault.crypto.envelope import DecryptionFailed
 from policyvault.domain.access import (
     AccessDecision,
     AccessRequest,
@@ -38,7 +40,8 @@ def read(
     ctx: VaultContext, subject_id: str, items: Sequence[str], purpose: str, actor: Actor
 ) -> ReadResult:
     keys = _item_keys(ctx, items)
-    with ctx.store.session() as session:
+    failures = _failure_audited(ctx, actor, "vault.read", subject_id, purpose, keys)
+    with failures, ctx.session() as session:
         subject = ctx.subject(session, subject_id)
         facts = ctx.facts(session, subject)
         decision = _decide(ctx, session, facts, keys, purpose, actor)
@@ -61,7 +64,8 @@ def disclose(
 ) -> ReadResult:
     """Hand items to a declared processor or third party, and remember who got what."""
     keys = _item_keys(ctx, items)
-    with ctx.store.session() as session:
+    failures = _failure_audited(ctx, actor, "vault.disclose", subject_id, purpose, keys)
+    with failures, ctx.session() as session:
         subject = ctx.subject(session, subject_id)
         facts = ctx.facts(session, subject)
         decision = _recipient_decision(ctx, facts, keys, recipient_id, purpose, legal_reference)
@@ -89,6 +93,37 @@ def disclose(
             )
         )
     return ReadResult(decision, values, missing)
+
+
+@contextmanager
+def _failure_audited(
+    ctx: VaultContext,
+    actor: Actor,
+    action: str,
+    subject_id: str,
+    purpose: str,
+    keys: tuple[str, ...],
+) -> Iterator[None]:
+    """A stored value that does not open (changed, moved to another row, or its keys
+    destroyed) fails the whole operation with the one opaque ``DecryptionFailed``, and the
+    operation's own audit entry rolls back with it; this records the failure once the
+    transaction has ended. The entry names items, never values."""
+    try:
+        yield
+    except DecryptionFailed:
+        ctx.record(
+            None,
+            actor,
+            action,
+            Decision.deny(
+                "decryption_failed",
+                "a stored value failed to open: changed, moved or its keys destroyed",
+            ),
+            subject_id=subject_id,
+            purpose=purpose,
+            item_keys=keys,
+        )
+        raise
 
 
 def _item_keys(ctx: VaultContext, items: Sequence[str]) -> tuple[str, ...]:
@@ -126,10 +161,10 @@ def _open(
     ctx: VaultContext, session: VaultSession, subject_id: str, keys: tuple[str, ...]
 ) -> tuple[dict[str, bytes], tuple[str, ...]]:
     subject = ctx.subject(session, subject_id)
-    data_key = ctx.data_key(session, subject)
+    sealing_key = ctx.sealing_key(session, subject)
     stored = {i.item_key: i for i in session.items(subject_id, keys)}
     values = {
-        key: ctx.open(data_key, subject_id, key, stored[key].sealed)
+        key: ctx.open(sealing_key, subject_id, key, stored[key].sealed)
         for key in keys
         if key in stored
     }

@@ -14,6 +14,7 @@ from policyvault.domain.errors import InvalidInput, NotFound
 from policyvault.domain.policy.data import ItemType
 from policyvault.domain.policy.retention import BUILTIN_EVENTS
 from policyvault.domain.vault import SealedItem, SubjectEvent
+from policyvault.services.ports import VaultSession
 from policyvault.services.values import check_value
 from policyvault.services.vault.context import VaultContext
 
@@ -27,7 +28,7 @@ def record_event(ctx: VaultContext, subject_id: str, name: str, actor: Actor) ->
         raise InvalidInput(f"event {name!r} is neither built in nor declared by the policy")
     if name in ("collected", "consent_given", "consent_withdrawn"):
         raise InvalidInput(f"event {name!r} is recorded by the vault itself")
-    with ctx.store.session() as session:
+    with ctx.session() as session:
         ctx.subject(session, subject_id)
         event = SubjectEvent(subject_id, name, ctx.now(), actor.id)
         session.add_event(event)
@@ -49,7 +50,7 @@ def correct(ctx: VaultContext, subject_id: str, item_key: str, value: Any, actor
         raise InvalidInput(f"item {item_key!r} is not declared in the policy")
     checked = check_value(item_key, item, value)
     now = ctx.now()
-    with ctx.store.session() as session:
+    with ctx.session() as session:
         subject = ctx.subject(session, subject_id)
         stored = next(iter(session.items(subject_id, [item_key])), None)
         if stored is None:
@@ -59,8 +60,8 @@ def correct(ctx: VaultContext, subject_id: str, item_key: str, value: Any, actor
         if item.type is ItemType.password:
             sealed, hashed = hash_password(value).encode(), True
         else:
-            data_key = ctx.data_key(session, subject)
-            sealed, hashed = ctx.seal(data_key, subject_id, item_key, checked.data), False
+            sealing_key = ctx.sealing_key(session, subject)
+            sealed, hashed = ctx.seal(sealing_key, subject_id, item_key, checked.data), False
         session.put_item(
             replace(
                 stored, sealed=sealed, hashed=hashed, updated_at=now, media_type=checked.media_type
@@ -69,9 +70,7 @@ def correct(ctx: VaultContext, subject_id: str, item_key: str, value: Any, actor
         kind = _index_kind(item.type)
         if kind is not None:
             session.delete_lookups(subject_id, kind.value)
-            digest = blind_index(
-                ctx.keys.blind_index_key(), kind, normalise(kind, checked.data.decode())
-            )
+            digest = blind_index(ctx.blind_index_key, kind, normalise(kind, checked.data.decode()))
             session.add_lookup(subject_id, kind.value, digest)
         ctx.record(
             session,
@@ -85,8 +84,8 @@ def correct(ctx: VaultContext, subject_id: str, item_key: str, value: Any, actor
 
 def find_subjects(ctx: VaultContext, kind: IndexKind, raw: str, actor: Actor) -> list[str]:
     """Subjects with this email or phone number, found by blind index without decrypting."""
-    digest = blind_index(ctx.keys.blind_index_key(), kind, normalise(kind, raw))
-    with ctx.store.session() as session:
+    digest = blind_index(ctx.blind_index_key, kind, normalise(kind, raw))
+    with ctx.session() as session:
         found = [
             s
             for s in session.find_subjects(kind.value, digest)
@@ -105,7 +104,7 @@ def find_subjects(ctx: VaultContext, kind: IndexKind, raw: str, actor: Actor) ->
 def check_password(
     ctx: VaultContext, subject_id: str, item_key: str, password: str, actor: Actor
 ) -> bool:
-    with ctx.store.session() as session:
+    with ctx.session() as session:
         ctx.subject(session, subject_id)
         stored = next(iter(session.items(subject_id, [item_key])), None)
         ok = (
@@ -146,9 +145,9 @@ def record_guardian_consent(
         if not isinstance(text, str) or not text.strip() or len(text) > 500:
             raise InvalidInput(f"{field} must be a non-empty text of at most 500 characters")
     now = ctx.now()
-    with ctx.store.session() as session:
+    with ctx.session() as session:
         subject = ctx.subject(session, subject_id)
-        data_key = ctx.data_key(session, subject)
+        sealing_key = ctx.sealing_key(session, subject)
         record = json.dumps(
             {
                 "guardian": guardian_name,
@@ -162,7 +161,7 @@ def record_guardian_consent(
             SealedItem(
                 subject_id=subject_id,
                 item_key=GUARDIAN_ITEM,
-                sealed=ctx.seal(data_key, subject_id, GUARDIAN_ITEM, record),
+                sealed=ctx.seal(sealing_key, subject_id, GUARDIAN_ITEM, record),
                 point="guardian_consent",
                 collected_at=now,
                 updated_at=now,
@@ -183,22 +182,38 @@ def record_guardian_consent(
 
 
 def shred(ctx: VaultContext, subject_id: str, actor: Actor, *, reason: str) -> None:
-    """Destroy the subject's data key and every value: whatever copy of the ciphertext
-    survives anywhere (a backup, a replica) can no longer be read."""
-    with ctx.store.session() as session:
-        ctx.subject(session, subject_id)
-        keys = [i.item_key for i in session.items(subject_id)]
-        session.delete_items(subject_id, keys)
-        session.delete_lookups(subject_id)
-        session.destroy_key(subject_id, ctx.now())
-        ctx.record(
-            session,
-            actor,
-            "vault.shred",
-            Decision.allow("destruction", reason),
-            subject_id=subject_id,
-            item_keys=tuple(k for k in keys if k.replace(".", "_").isidentifier()),
-        )
+    """Destroy the subject's keys and every value: whatever copy of the ciphertext survives
+    anywhere (a copy or backup of the database, a replica) can no longer be read.
+
+    First, in one transaction of the database: the values, the index entries and the wrapped
+    data key are deleted and the shredding is audited. Then the shredding key is destroyed in
+    its own store, which is what makes every older copy unreadable. Should the process die in
+    between, shredding the subject again finishes the job (so does ``keys rotate``): for a
+    subject already shredded, this only destroys what is left of its keys.
+    """
+    with ctx.session() as session:
+        stored = session.subject(subject_id)
+        if stored is None or stored.shredded_at is None:
+            _destroy_records(ctx, session, subject_id, actor, reason)
+    ctx.shredding_keys.destroy(subject_id)
+
+
+def _destroy_records(
+    ctx: VaultContext, session: VaultSession, subject_id: str, actor: Actor, reason: str
+) -> None:
+    ctx.subject(session, subject_id)
+    keys = [i.item_key for i in session.items(subject_id)]
+    session.delete_items(subject_id, keys)
+    session.delete_lookups(subject_id)
+    session.destroy_key(subject_id, ctx.now())
+    ctx.record(
+        session,
+        actor,
+        "vault.shred",
+        Decision.allow("destruction", reason),
+        subject_id=subject_id,
+        item_keys=tuple(k for k in keys if k.replace(".", "_").isidentifier()),
+    )
 
 
 def _index_kind(kind: ItemType) -> IndexKind | None:
