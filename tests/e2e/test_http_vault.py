@@ -189,6 +189,9 @@ def test_collect_read_correct_withdraw_over_http(server: Server) -> None:
             == 200
         )
 
+        grant_id = grant.json()["id"]
+        changed = admin.patch(f"/v1/grants/{grant_id}", json={"expires_at": "2999-01-01T00:00:00Z"})
+        assert changed.status_code == 200 and changed.json()["expires_at"].startswith("2999")
         grants = admin.get("/v1/grants").json()
         assert [g["purpose"] for g in grants] == ["product.inquiry"]
         assert admin.delete(f"/v1/grants/{grants[0]['id']}").status_code == 204

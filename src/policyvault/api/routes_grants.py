@@ -5,7 +5,7 @@ from __future__ import annotations
 from fastapi import APIRouter, Depends, Request, Response
 
 from policyvault.api.auth import Caller, allowed
-from policyvault.api.schemas import GrantIn, GrantOut
+from policyvault.api.schemas import GrantChangeIn, GrantIn, GrantOut
 from policyvault.domain.access import Grant
 from policyvault.services.vault import Vault
 
@@ -42,6 +42,17 @@ def list_grants(
     caller: Caller = Depends(allowed("grant.read")),
 ) -> list[GrantOut]:
     return [_out(g) for g in _vault(request).grants(actor_id)]
+
+
+@router.patch("/{grant_id}", response_model=GrantOut)
+def change(
+    grant_id: str,
+    body: GrantChangeIn,
+    request: Request,
+    caller: Caller = Depends(allowed("grant.manage")),
+) -> GrantOut:
+    """Move a live grant's expiry (null: until revoked)."""
+    return _out(_vault(request).change_grant(grant_id, body.expires_at, caller.actor))
 
 
 @router.delete("/{grant_id}", status_code=204)

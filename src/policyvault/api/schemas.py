@@ -108,6 +108,10 @@ class GrantIn(Strict):
     expires_at: datetime | None = None
 
 
+class GrantChangeIn(Strict):
+    expires_at: datetime | None
+
+
 class GrantOut(BaseModel):
     id: str
     actor_id: str

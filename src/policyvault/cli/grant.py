@@ -94,6 +94,23 @@ def revoke(
     out.print(f"revoked grant {grant_id}", markup=False)
 
 
+@app.command("change")
+def change(
+    grant_id: Annotated[str, typer.Argument(metavar="GRANT_ID", help="The grant's id.")],
+    expires: Annotated[
+        str | None,
+        typer.Option("--expires", help="The new end (ISO 8601); omit for 'until revoked'."),
+    ] = None,
+    by: By = DEFAULT_BY,
+    home: Home = None,
+) -> None:
+    """Move a live grant's expiry."""
+    with reported(), opened(home) as runtime:
+        until = parse_time(expires, "--expires") if expires is not None else None
+        runtime.vault.change_grant(grant_id, until, Actor(by, "admin"))
+    out.print(f"changed grant {grant_id}", markup=False)
+
+
 def _document(grant: Grant, now: datetime) -> dict[str, str | None]:
     if grant.revoked_at is not None and grant.revoked_at <= now:
         state = "revoked"

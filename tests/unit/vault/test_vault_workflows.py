@@ -283,3 +283,18 @@ def test_passwords_are_verify_only() -> None:
     stored = optapex.store.raw_state().items[(subject, "password")]
     assert stored.hashed and b"correct horse" not in stored.sealed
     assert stored.sealed.startswith(b"$argon2id$")
+
+
+def test_a_grant_can_be_shortened_and_the_change_is_audited(megazone: MemoryVault) -> None:
+    subject = inquiry(megazone)
+    grant = megazone.vault.grant(CLERK.id, "product.inquiry", ADMIN)
+    ends = megazone.clock.now() + timedelta(hours=1)
+    changed = megazone.vault.change_grant(grant.id, ends, ADMIN)
+    assert changed.expires_at == ends
+    assert megazone.vault.read(subject, ["email"], "product.inquiry", CLERK).allowed
+    megazone.clock.advance(timedelta(hours=1))
+    expired = megazone.vault.read(subject, ["email"], "product.inquiry", CLERK)
+    assert expired.decision.rule is Rule.no_grant
+    assert "grant.change" in [e.event.action for e in megazone.audit_entries()]
+    with pytest.raises(InvalidInput):
+        megazone.vault.change_grant(grant.id, megazone.clock.now() - timedelta(days=1), ADMIN)

@@ -174,6 +174,9 @@ class Vault:
     ) -> Grant:
         return grants.grant(self.context, actor_id, purpose, by, expires_at)
 
+    def change_grant(self, grant_id: str, expires_at: datetime | None, by: Actor) -> Grant:
+        return grants.change_expiry(self.context, grant_id, expires_at, by)
+
     def revoke_grant(self, grant_id: str, by: Actor) -> None:
         grants.revoke(self.context, grant_id, by)
 

@@ -3,6 +3,7 @@ changes and revocations are themselves audited (kept 3 years: Safety Standard Ar
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import datetime
 
 from policyvault.domain.access import STATUTORY_PURPOSE, Grant
@@ -12,6 +13,7 @@ from policyvault.services.vault.context import VaultContext
 
 GRANT_ACTION = "grant.create"
 REVOKE_ACTION = "grant.revoke"
+CHANGE_ACTION = "grant.change"
 
 
 def grant(
@@ -55,6 +57,34 @@ def revoke(ctx: VaultContext, grant_id: str, by: Actor) -> None:
             purpose=existing.purpose,
             details={"grant": grant_id, "grantee": existing.actor_id},
         )
+
+
+def change_expiry(
+    ctx: VaultContext, grant_id: str, expires_at: datetime | None, by: Actor
+) -> Grant:
+    """Move a live grant's end (or make it open-ended). Audited like a new grant."""
+    now = ctx.now()
+    if expires_at is not None and (expires_at.tzinfo is None or expires_at <= now):
+        raise InvalidInput("a grant expires at a timezone-aware time in the future")
+    with ctx.session() as session:
+        existing = next((g for g in session.grants() if g.id == grant_id), None)
+        if existing is None or not existing.live(now):
+            raise NotFound(f"no live grant {grant_id!r}")
+        changed = replace(existing, expires_at=expires_at)
+        session.add_grant(changed)
+        ctx.record(
+            session,
+            by,
+            CHANGE_ACTION,
+            Decision.allow("grant", f"grant for {existing.purpose} changed"),
+            purpose=existing.purpose,
+            details={
+                "grant": grant_id,
+                "grantee": existing.actor_id,
+                "expires_at": expires_at.isoformat() if expires_at else None,
+            },
+        )
+    return changed
 
 
 def list_grants(ctx: VaultContext, actor_id: str | None = None) -> list[Grant]:
