@@ -9,6 +9,7 @@ VAULT ?= var
 SUBJECTS ?= 300
 HOST ?= 127.0.0.1
 PORT ?= 8000
+BENCH_ARGS ?=
 
 .PHONY: install run test lint bench clean
 
@@ -39,13 +40,15 @@ test: $(STAMP)
 	$(BIN)/python -m pytest -q -n 2
 
 lint: $(STAMP)
-	$(BIN)/ruff check src tests
-	$(BIN)/ruff format --check src tests
+	$(BIN)/ruff check src tests bench
+	$(BIN)/ruff format --check src tests bench
 	$(BIN)/mypy src
 	$(BIN)/lint-imports
 
+# Throughput against the raw storage engine in the same run (bench/README.md); figures go to
+# bench/results/. BENCH_ARGS="--subjects 500 --no-postgres" for a quicker run.
 bench: $(STAMP)
-	@echo "no benchmarks yet (issue 7)"
+	$(BIN)/python bench/vault_throughput.py $(BENCH_ARGS)
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache

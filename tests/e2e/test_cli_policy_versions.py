@@ -12,12 +12,7 @@ from __future__ import annotations
 
 import hashlib
 import json
-import os
 import shutil
-import socket
-import subprocess
-import sys
-import time
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -31,37 +26,23 @@ from policyvault.bootstrap import api_keys, init_vault, open_vault, read_config
 from policyvault.domain.errors import Refused
 from policyvault.services.policy_versions import list_versions
 from policyvault.storage.audit_sql import sqlite_engine
+from tests.e2e.runner import (
+    POLICY,
+    ROOT,
+    as_actor,
+    clean_environ,
+    init_sandbox,
+    ok,
+    one_error_line,
+    policyvault,
+    serving,
+)
 
-ROOT = Path(__file__).resolve().parents[2]
-POLICY = ROOT / "examples" / "policies" / "megazone-cloudplex.yaml"
 OTHER = ROOT / "examples" / "policies" / "lgcns-optapex.yaml"
 D = date(2030, 1, 2)
 NOON_ON_D = "2030-01-02T03:00:00Z"  # 12:00 in Seoul
 CLERK = "clerk-1"
 PURPOSE = "product.inquiry"
-
-
-def policyvault(home: Path, *args: str) -> subprocess.CompletedProcess[str]:
-    exe = shutil.which("policyvault", path=str(Path(sys.executable).parent))
-    assert exe, "the policyvault console script is installed in the environment"
-    env = {k: v for k, v in os.environ.items() if not k.startswith("POLICYVAULT_")}
-    env["POLICYVAULT_HOME"] = str(home)
-    return subprocess.run(
-        [exe, *args], capture_output=True, text=True, timeout=120, check=False, env=env
-    )
-
-
-def ok(result: subprocess.CompletedProcess[str]) -> str:
-    assert result.returncode == 0, result.stdout + result.stderr
-    return result.stdout
-
-
-def one_error_line(result: subprocess.CompletedProcess[str], code: int) -> str:
-    assert result.returncode == code, result.stdout + result.stderr
-    lines = result.stderr.strip().splitlines()
-    assert len(lines) == 1, result.stderr
-    assert lines[0].startswith("error: ") and "Traceback" not in result.stderr
-    return lines[0]
 
 
 def amended(tmp_path: Path, effective: date, *, new_item: bool = False) -> Path:
@@ -95,11 +76,10 @@ def versions(home: Path) -> list[dict[str, Any]]:
 
 
 @pytest.fixture
-def sandbox(tmp_path: Path) -> Path:
-    home = tmp_path / "vault"
-    ok(policyvault(home, "init", "--policy", str(POLICY), "--sandbox"))
-    ok(policyvault(home, "clock", "set", NOON_ON_D))
-    return home
+def sandbox(sandbox: Path) -> Path:
+    """The sandbox vault at noon on D."""
+    ok(policyvault(sandbox, "clock", "set", NOON_ON_D))
+    return sandbox
 
 
 def test_published_on_d_effective_d_plus_7_is_refused_at_d_plus_6_and_in_force_at_d_plus_7(
@@ -154,8 +134,7 @@ def test_apply_refuses_bad_input_in_one_line(sandbox: Path, tmp_path: Path) -> N
 
 
 def test_a_significant_change_waits_for_new_consent(sandbox: Path, tmp_path: Path) -> None:
-    def clerk(*args: str) -> subprocess.CompletedProcess[str]:
-        return policyvault(sandbox, *args, "--actor", CLERK)
+    clerk = as_actor(sandbox, CLERK)
 
     collected = clerk(
         "subject",
@@ -210,69 +189,36 @@ def test_a_significant_change_waits_for_new_consent(sandbox: Path, tmp_path: Pat
 def test_a_running_server_follows_a_version_applied_from_another_process(
     sandbox: Path, tmp_path: Path
 ) -> None:
-    environ = {k: v for k, v in os.environ.items() if not k.startswith("POLICYVAULT_")}
+    environ = clean_environ()
     key = api_keys(read_config(sandbox, environ)).create("auditor", "auditor-1", datetime.now(UTC))
-    exe = shutil.which("policyvault", path=str(Path(sys.executable).parent))
-    assert exe
-    port = free_port()
-    with (tmp_path / "server.log").open("w") as log:
-        process = subprocess.Popen(
-            [exe, "serve", "--home", str(sandbox), "--port", str(port)],
-            stdout=log,
-            stderr=subprocess.STDOUT,
-            env={**environ, "PYTHONUNBUFFERED": "1"},
+    with serving(sandbox, tmp_path / "server.log", environ) as base:
+        client = httpx.Client(
+            base_url=base, headers={"Authorization": f"Bearer {key[1]}"}, timeout=30
         )
-        try:
-            base = f"http://127.0.0.1:{port}"
-            wait_for(base, tmp_path / "server.log")
-            client = httpx.Client(
-                base_url=base, headers={"Authorization": f"Bearer {key[1]}"}, timeout=30
-            )
-            with client:
-                assert [v["status"] for v in client.get("/v1/policy/versions").json()] == [
-                    "in_force"
-                ]
-                path = str(amended(tmp_path, D + timedelta(7)))
-                ok(policyvault(sandbox, "policy", "apply", path))
-                listed = client.get("/v1/policy/versions")
-                assert listed.status_code == 200
-                assert [(v["number"], v["status"]) for v in listed.json()] == [
-                    (1, "in_force"),
-                    (2, "scheduled"),
-                ]
-                assert httpx.get(f"{base}/v1/health").json()["policy_version"] == "2023-08-30"
-                ok(policyvault(sandbox, "clock", "set", "2030-01-08T15:00:00Z"))
-                assert httpx.get(f"{base}/v1/health").json()["policy_version"] == "2030-01-09"
-                second = client.get("/v1/policy/versions").json()[1]
-                assert second["status"] == "in_force" and second["activated_at"]
-                assert httpx.get(f"{base}/v1/policy/versions").status_code == 401
-        finally:
-            process.terminate()
-            process.wait(timeout=10)
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
-def wait_for(base: str, log: Path) -> None:
-    for _ in range(300):  # wait for start-up (not for a deadline)
-        try:
-            if httpx.get(f"{base}/v1/health", timeout=1).status_code == 200:
-                return
-        except httpx.TransportError:
-            time.sleep(0.1)
-    pytest.fail("policyvault serve did not start: " + log.read_text())
+        with client:
+            assert [v["status"] for v in client.get("/v1/policy/versions").json()] == ["in_force"]
+            path = str(amended(tmp_path, D + timedelta(7)))
+            ok(policyvault(sandbox, "policy", "apply", path))
+            listed = client.get("/v1/policy/versions")
+            assert listed.status_code == 200
+            assert [(v["number"], v["status"]) for v in listed.json()] == [
+                (1, "in_force"),
+                (2, "scheduled"),
+            ]
+            assert httpx.get(f"{base}/v1/health").json()["policy_version"] == "2023-08-30"
+            ok(policyvault(sandbox, "clock", "set", "2030-01-08T15:00:00Z"))
+            assert httpx.get(f"{base}/v1/health").json()["policy_version"] == "2030-01-09"
+            second = client.get("/v1/policy/versions").json()[1]
+            assert second["status"] == "in_force" and second["activated_at"]
+            assert httpx.get(f"{base}/v1/policy/versions").status_code == 401
 
 
 def test_a_home_made_before_version_records_keeps_its_policy(tmp_path: Path) -> None:
     """Such a home kept version 1 in policies/v1.yaml and its database had no version table:
     opening it migrates the database and stores that file as version 1."""
     home = tmp_path / "vault"
-    environ = {k: v for k, v in os.environ.items() if not k.startswith("POLICYVAULT_")}
-    init_vault(home, POLICY, sandbox=True, environ=environ)
+    environ = clean_environ()
+    init_sandbox(home, environ)
     engine = sqlite_engine(home / "policyvault.db")
     try:
         with engine.begin() as conn:  # back to how revision 0001 left it
@@ -298,7 +244,7 @@ def sha256_of(path: Path) -> str:
 
 
 def test_init_refuses_a_database_that_holds_another_vault(tmp_path: Path) -> None:
-    environ = {k: v for k, v in os.environ.items() if not k.startswith("POLICYVAULT_")}
+    environ = clean_environ()
     url = f"sqlite:///{tmp_path / 'shared.db'}"
     init_vault(tmp_path / "first", POLICY, database_url=url, environ=environ)
     with pytest.raises(Refused, match="belongs to a vault"):

@@ -5,11 +5,8 @@ from __future__ import annotations
 
 import hashlib
 import json
-import os
-import shutil
 import stat
 import subprocess
-import sys
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -18,9 +15,16 @@ from typer.testing import CliRunner
 
 from policyvault.cli.main import app
 from policyvault.services.policy_files import load_policy
+from tests.e2e.runner import (
+    POLICY,
+    ROOT,
+    as_actor,
+    ok,
+    one_error_line,
+    policyvault,
+    verify_audit_log,
+)
 
-ROOT = Path(__file__).resolve().parents[2]
-POLICY = ROOT / "examples" / "policies" / "megazone-cloudplex.yaml"
 BROKEN = ROOT / "tests" / "policies" / "broken" / "unknown-category.yaml"
 POINT = "product_inquiry"
 PURPOSE = "product.inquiry"
@@ -31,45 +35,6 @@ CONTACT = "Ottoline Example-Wrenfield"
 EMAIL = "ottoline.inquiry@example.com"
 PHONE = "+1 202 555 0143"
 PHONE_STORED = "+12025550143"
-
-
-def policyvault(home: Path, *args: str) -> subprocess.CompletedProcess[str]:
-    exe = shutil.which("policyvault", path=str(Path(sys.executable).parent))
-    assert exe, "the policyvault console script is installed in the environment"
-    env = {
-        k: v
-        for k, v in os.environ.items()
-        if k not in ("POLICYVAULT_MASTER_KEY", "POLICYVAULT_DATABASE_URL", "POLICYVAULT_ACTOR")
-    }
-    env["POLICYVAULT_HOME"] = str(home)
-    return subprocess.run(
-        [exe, *args], capture_output=True, text=True, timeout=120, check=False, env=env
-    )
-
-
-def ok(result: subprocess.CompletedProcess[str]) -> str:
-    assert result.returncode == 0, result.stdout + result.stderr
-    return result.stdout
-
-
-def one_error_line(result: subprocess.CompletedProcess[str]) -> str:
-    assert result.returncode != 0
-    lines = result.stderr.strip().splitlines()
-    assert len(lines) == 1, result.stderr
-    assert lines[0].startswith("error: "), result.stderr
-    assert "Traceback" not in result.stderr
-    return lines[0]
-
-
-@pytest.fixture
-def home(tmp_path: Path) -> Path:
-    return tmp_path / "vault"
-
-
-@pytest.fixture
-def sandbox(home: Path) -> Path:
-    ok(policyvault(home, "init", "--policy", str(POLICY), "--sandbox"))
-    return home
 
 
 def test_init_creates_a_sandbox_vault_with_a_private_master_key(home: Path) -> None:
@@ -173,8 +138,7 @@ def _inquiry_arguments() -> list[str]:
 
 
 def test_collect_grant_read_withdraw_deny_and_the_log_verifies(sandbox: Path) -> None:
-    def staff(*args: str) -> subprocess.CompletedProcess[str]:
-        return policyvault(sandbox, *args, "--actor", CLERK)
+    staff = as_actor(sandbox, CLERK)
 
     collected = json.loads(ok(staff("subject", "collect", *_inquiry_arguments(), "--json")))
     subject = collected["subject_id"]
@@ -222,16 +186,7 @@ def test_collect_grant_read_withdraw_deny_and_the_log_verifies(sandbox: Path) ->
     assert denied.stderr.startswith("denied by rule lawful_basis: ")
     assert denied.stdout == ""
 
-    verified = policyvault(
-        sandbox,
-        "audit",
-        "verify",
-        "--database",
-        f"sqlite:///{sandbox / 'policyvault.db'}",
-        "--signing-key",
-        str(sandbox / "audit-signing-key.pem"),
-    )
-    assert verified.returncode == 0, verified.stdout + verified.stderr
+    verify_audit_log(sandbox)
 
     stored = b"".join(
         path.read_bytes() for path in sandbox.glob("policyvault.db*") if path.is_file()
@@ -243,8 +198,7 @@ def test_collect_grant_read_withdraw_deny_and_the_log_verifies(sandbox: Path) ->
 
 
 def test_choices_events_and_corrections(sandbox: Path) -> None:
-    def staff(*args: str) -> subprocess.CompletedProcess[str]:
-        return policyvault(sandbox, *args, "--actor", CLERK)
+    staff = as_actor(sandbox, CLERK)
 
     subject = json.loads(ok(staff("subject", "collect", *_inquiry_arguments(), "--json")))[
         "subject_id"
@@ -273,8 +227,7 @@ def test_choices_events_and_corrections(sandbox: Path) -> None:
 
 
 def test_bad_input_is_one_line_without_personal_values(sandbox: Path) -> None:
-    def staff(*args: str) -> subprocess.CompletedProcess[str]:
-        return policyvault(sandbox, *args, "--actor", CLERK)
+    staff = as_actor(sandbox, CLERK)
 
     bad_email = staff(
         "subject",

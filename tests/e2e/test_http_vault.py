@@ -4,24 +4,12 @@ server log or the database file."""
 
 from __future__ import annotations
 
-import os
-import shutil
-import socket
-import subprocess
-import sys
-import time
-from collections.abc import Iterator
-from dataclasses import dataclass
-from datetime import UTC, datetime
-from pathlib import Path
+from datetime import datetime
 
 import httpx
-import pytest
 
-from policyvault.bootstrap import api_keys, init_vault, read_config
+from tests.e2e.runner import Server
 
-ROOT = Path(__file__).resolve().parents[2]
-POLICY = ROOT / "examples" / "policies" / "megazone-cloudplex.yaml"
 EMAIL = "park.seoyeon@example.com"
 NAME = "Park Seoyeon"
 COMPANY = "Seoyeon Trading Example"
@@ -36,68 +24,6 @@ INQUIRY = {
     "consents": [{"category": "collection_use", "purposes": ["product.inquiry"]}],
     "evidence": {"channel": "web", "notice_hash": "sha256:test"},
 }
-
-
-@dataclass
-class Server:
-    base: str
-    home: Path
-    log: Path
-    keys: dict[str, str]
-
-    def client(self, role: str) -> httpx.Client:
-        return httpx.Client(
-            base_url=self.base, headers={"Authorization": f"Bearer {self.keys[role]}"}, timeout=30
-        )
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
-@pytest.fixture(scope="module")
-def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
-    home = tmp_path_factory.mktemp("vault")
-    environ = {k: v for k, v in os.environ.items() if not k.startswith("POLICYVAULT_")}
-    config = init_vault(home, POLICY, sandbox=True, environ=environ)
-    store = api_keys(read_config(home, environ))
-    now = datetime.now(UTC)
-    keys = {
-        role: store.create(role, actor, now)[1]
-        for role, actor in (
-            ("admin", "admin-1"),
-            ("service", "webshop-1"),
-            ("handler", "clerk-1"),
-            ("auditor", "auditor-1"),
-        )
-    }
-    exe = shutil.which("policyvault", path=str(Path(sys.executable).parent))
-    assert exe
-    port = _free_port()
-    log = home / "server.log"
-    with log.open("w") as sink:
-        process = subprocess.Popen(
-            [exe, "serve", "--home", str(config.home), "--port", str(port)],
-            stdout=sink,
-            stderr=subprocess.STDOUT,
-            env={**environ, "PYTHONUNBUFFERED": "1"},
-        )
-        base = f"http://127.0.0.1:{port}"
-        try:
-            for _ in range(300):  # wait for start-up (not for a deadline)
-                try:
-                    if httpx.get(f"{base}/v1/health", timeout=1).status_code == 200:
-                        break
-                except httpx.TransportError:
-                    time.sleep(0.1)
-            else:
-                pytest.fail("policyvault serve did not start: " + log.read_text())
-            yield Server(base, home, log, keys)
-        finally:
-            process.terminate()
-            process.wait(timeout=10)
 
 
 def test_health_and_notice(server: Server) -> None:

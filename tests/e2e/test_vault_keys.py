@@ -8,12 +8,8 @@ from __future__ import annotations
 import asyncio
 import base64
 import json
-import os
-import shutil
 import sqlite3
 import stat
-import subprocess
-import sys
 from collections.abc import Iterator, Mapping
 from contextlib import closing
 from datetime import UTC, datetime
@@ -29,7 +25,6 @@ from policyvault.bootstrap import (
     SHREDDING_KEYS,
     VaultRuntime,
     api_keys,
-    init_vault,
     open_vault,
     read_config,
 )
@@ -48,9 +43,16 @@ from policyvault.domain.audit import Actor
 from policyvault.domain.policy.data import ConsentCategory
 from policyvault.services.vault import ConsentChoice, Evidence, SubjectNotFound
 from policyvault.services.vault.keys import rewrap_data_keys
+from tests.e2e.runner import (
+    POLICY,
+    clean_environ,
+    init_sandbox,
+    ok,
+    one_error_line,
+    policyvault,
+    verify_audit_log,
+)
 
-ROOT = Path(__file__).resolve().parents[2]
-POLICY = ROOT / "examples" / "policies" / "megazone-cloudplex.yaml"
 PURPOSE = "product.inquiry"
 APP = Actor(id="webshop-1", role="service")
 CLERK = Actor(id="clerk-1", role="handler")
@@ -73,35 +75,6 @@ def stored(number: int) -> dict[str, bytes]:
     values = {k: v.encode() for k, v in inquiry(number).items()}
     values["phone"] = f"+120255501{number % 100:02d}".encode()
     return values
-
-
-def clean_environ(**extra: str) -> dict[str, str]:
-    environ = {k: v for k, v in os.environ.items() if not k.startswith("POLICYVAULT_")}
-    return {**environ, **extra}
-
-
-def policyvault(
-    home: Path, *args: str, environ: Mapping[str, str] | None = None
-) -> subprocess.CompletedProcess[str]:
-    exe = shutil.which("policyvault", path=str(Path(sys.executable).parent))
-    assert exe, "the policyvault console script is installed in the environment"
-    env = {**(environ or clean_environ()), "POLICYVAULT_HOME": str(home)}
-    return subprocess.run(
-        [exe, *args], capture_output=True, text=True, timeout=300, check=False, env=env
-    )
-
-
-def ok(result: subprocess.CompletedProcess[str]) -> str:
-    assert result.returncode == 0, result.stdout + result.stderr
-    return result.stdout
-
-
-def one_error_line(result: subprocess.CompletedProcess[str]) -> str:
-    assert result.returncode != 0
-    lines = result.stderr.strip().splitlines()
-    assert len(lines) == 1, result.stderr
-    assert lines[0].startswith("error: ") and "Traceback" not in result.stderr
-    return lines[0]
 
 
 def opened(home: Path, environ: Mapping[str, str] | None = None) -> VaultRuntime:
@@ -138,9 +111,9 @@ def mode(path: Path) -> int:
 
 
 @pytest.fixture
-def home(tmp_path: Path) -> Path:
-    home = tmp_path / "vault"
-    init_vault(home, POLICY, sandbox=True, environ=clean_environ())
+def home(home: Path) -> Path:
+    """A sandbox vault, made in this process."""
+    init_sandbox(home)
     return home
 
 
@@ -195,16 +168,7 @@ def test_rotation_rewraps_every_key_and_the_new_key_alone_reads_everything(home:
     assert f"every data key is wrapped by {new_id}" in again
 
     # Audited: a batch at a time, then the rotation; no key material anywhere in the log.
-    verified = policyvault(
-        home,
-        "audit",
-        "verify",
-        "--database",
-        f"sqlite:///{home / 'policyvault.db'}",
-        "--signing-key",
-        str(home / "audit-signing-key.pem"),
-    )
-    assert verified.returncode == 0, verified.stdout + verified.stderr
+    verify_audit_log(home)
     with closing(sqlite3.connect(home / "policyvault.db")) as db:
         actions = [row[0] for row in db.execute("SELECT action FROM audit_entries ORDER BY seq")]
         bodies = b"".join(row[0] for row in db.execute("SELECT body FROM audit_entries"))
@@ -286,7 +250,7 @@ def test_with_the_master_key_in_the_environment_the_operator_switches_it(tmp_pat
     old_text = base64.b64encode(generate_key().reveal(SECRET_KEY_ACCESS)).decode()
     new_text = base64.b64encode(generate_key().reveal(SECRET_KEY_ACCESS)).decode()
     old_env = clean_environ(**{MASTER_KEY_ENV: old_text})
-    init_vault(home, POLICY, sandbox=True, environ=old_env)
+    init_sandbox(home, old_env)
     assert not (home / "master.key").exists()
     ids = populate(home, 12, old_env)
 

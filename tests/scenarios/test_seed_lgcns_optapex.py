@@ -3,8 +3,6 @@ and rendering."""
 
 from __future__ import annotations
 
-import html
-import re
 from datetime import date
 
 import pytest
@@ -14,24 +12,15 @@ from policyvault.domain.policy.duration import Duration
 from policyvault.domain.policy.model import Policy
 from policyvault.domain.policy.notice import Right, UnderAge
 from policyvault.domain.policy.retention import EndAction
-from policyvault.services.policy_files import load_policy, read_policy_file
-from tests.conftest import SEED_FILES
+from tests.scenarios.notice_text import NoticeFacts, rendered_text
 
-PATH = SEED_FILES["lgcns-optapex"]
-
-
-@pytest.fixture(scope="module")
-def policy() -> Policy:
-    return load_policy(PATH)
+SEED = "lgcns-optapex"
 
 
-def test_the_file_checks_clean() -> None:
-    result = read_policy_file(PATH)
-    assert result.errors == []
-    assert result.policy is not None
-    assert result.policy.jurisdictions == ["kr-pipa", "eu-gdpr", "us-ccpa", "us-coppa"]
-    assert result.policy.languages == ["en", "ko"]
-    assert result.policy.effective_date == date(2025, 3, 17)
+def test_the_file_checks_clean(clean_policy: Policy) -> None:
+    assert clean_policy.jurisdictions == ["kr-pipa", "eu-gdpr", "us-ccpa", "us-coppa"]
+    assert clean_policy.languages == ["en", "ko"]
+    assert clean_policy.effective_date == date(2025, 3, 17)
 
 
 def test_forms_with_required_and_optional_items(policy: Policy) -> None:
@@ -131,14 +120,8 @@ def test_ccpa_disclosure(policy: Policy) -> None:
     assert ccpa.sells_or_shares is None
 
 
-def test_children_under_13(policy: Policy) -> None:
-    assert policy.children is not None
-    [rule] = policy.children.rules
-    assert (rule.jurisdiction, rule.minimum_age, rule.under_age) == (
-        "us-coppa",
-        13,
-        UnderAge.refuse,
-    )
+def test_children_under_13(children_rule: tuple[str, int, UnderAge]) -> None:
+    assert children_rule == ("us-coppa", 13, UnderAge.refuse)
 
 
 def test_rights_and_deletion_requests_forwarded_to_stripe(policy: Policy) -> None:
@@ -174,48 +157,30 @@ def test_no_advance_notice_of_changes_is_promised(policy: Policy) -> None:
 # --- the rendered notice -------------------------------------------------------------------
 
 
-def _text(rendered: str, fmt: str) -> str:
-    """The visible text: tags dropped and entities decoded for HTML, as is for Markdown."""
-    if fmt == "html":
-        rendered = html.unescape(re.sub(r"<[^>]+>", " ", rendered))
-    return re.sub(r"\s+", " ", rendered)
+ENGLISH = NoticeFacts(
+    near={"Stripe, Inc.": "United States", "Amazon Web Services": "United States"},
+    mentions=(
+        "36 months",
+        "Until account closure",
+        "Anonymised",
+        "Internet activity information",
+        "under the age of 13",
+        "jiwon.kim@lgcns.com",
+        "optapex@lgcns.com",
+    ),
+)
+KOREAN = NoticeFacts(
+    near={"Stripe, Inc.": "미국", "Amazon Web Services": "미국"},
+    mentions=("36개월", "인터넷 활동 정보", "만 13세 미만", "수사", "jiwon.kim@lgcns.com"),
+)
 
 
-def _near(text: str, label: str, value: str, window: int = 200) -> bool:
-    """``value`` appears within ``window`` characters after some occurrence of ``label``."""
-    return any(
-        value in text[m.end() : m.end() + window] for m in re.finditer(re.escape(label), text)
-    )
-
-
-@pytest.mark.parametrize("fmt", ["html", "md"])
 def test_rendered_english_notice_keeps_the_key_facts(policy: Policy, fmt: str) -> None:
-    from policyvault.services.notice import render_notice
-
-    text = _text(render_notice(policy, fmt=fmt, lang="en"), fmt)
-    assert _near(text, "Stripe, Inc.", "United States")
-    assert _near(text, "Amazon Web Services", "United States")
-    assert "36 months" in text
-    assert "Until account closure" in text
-    assert "Anonymised" in text
-    assert "Internet activity information" in text
-    assert "under the age of 13" in text
-    assert "jiwon.kim@lgcns.com" in text
-    assert "optapex@lgcns.com" in text
+    ENGLISH.check(rendered_text(policy, fmt, "en"))
 
 
-@pytest.mark.parametrize("fmt", ["html", "md"])
 def test_rendered_korean_notice_keeps_the_key_facts(policy: Policy, fmt: str) -> None:
-    from policyvault.services.notice import render_notice
-
-    text = _text(render_notice(policy, fmt=fmt, lang="ko"), fmt)
-    assert _near(text, "Stripe, Inc.", "미국")
-    assert _near(text, "Amazon Web Services", "미국")
-    assert "36개월" in text
-    assert "인터넷 활동 정보" in text
-    assert "만 13세 미만" in text
-    assert "수사" in text
-    assert "jiwon.kim@lgcns.com" in text
+    KOREAN.check(rendered_text(policy, fmt, "ko"))
 
 
 def test_what_the_seed_does_not_say_is_left_unstated(policy: Policy) -> None:
@@ -225,15 +190,23 @@ def test_what_the_seed_does_not_say_is_left_unstated(policy: Policy) -> None:
     assert policy.rights.freeze_while_pending is None
 
 
+NO_SALE_OR_ACCESS_LOG_PROMISE = {
+    "en": NoticeFacts(
+        mentions=("36 months",),
+        omits=(
+            "does not sell or share",
+            "Access records",
+            "carried out automatically",
+            "36 months after",
+        ),
+    ),
+    "ko": NoticeFacts(
+        mentions=("36개월",),
+        omits=("판매하거나 공유하지 않습니다", "접속기록", "자동으로 파기합니다", "후 36개월"),
+    ),
+}
+
+
 @pytest.mark.parametrize("lang", ["en", "ko"])
 def test_the_notice_makes_no_sale_or_access_log_promise(policy: Policy, lang: str) -> None:
-    from policyvault.services.notice import render_notice
-
-    text = _text(render_notice(policy, fmt="md", lang=lang), "md")
-    for promise in {
-        "en": ["does not sell or share", "Access records", "carried out automatically"],
-        "ko": ["판매하거나 공유하지 않습니다", "접속기록", "자동으로 파기합니다"],
-    }[lang]:
-        assert promise not in text, promise
-    assert {"en": "36 months", "ko": "36개월"}[lang] in text
-    assert {"en": "36 months after", "ko": "후 36개월"}[lang] not in text
+    NO_SALE_OR_ACCESS_LOG_PROMISE[lang].check(rendered_text(policy, "md", lang))

@@ -3,19 +3,12 @@ encoding and rendering in both languages."""
 
 from __future__ import annotations
 
-import html
-import re
-
-import pytest
-
 from policyvault.domain.policy.duration import Duration
 from policyvault.domain.policy.model import Policy
 from policyvault.domain.policy.notice import Right, UnderAge
-from policyvault.services.notice import render_notice
-from policyvault.services.policy_files import load_policy
-from tests.conftest import SEED_FILES
+from tests.scenarios.notice_text import NoticeFacts, rendered_text
 
-PATH = SEED_FILES["megazone-cloudplex"]
+SEED = "megazone-cloudplex"
 
 STATUTORY = {  # record type: (English label, Korean label, months)
     "contract_or_withdrawal": (
@@ -38,16 +31,6 @@ STATUTORY = {  # record type: (English label, Korean label, months)
     ),
     "visit_logs": ("Records of visits", "방문 기록", 3),
 }
-
-
-@pytest.fixture(scope="module")
-def policy() -> Policy:
-    return load_policy(PATH)
-
-
-def text_of(policy: Policy, fmt: str, lang: str) -> str:
-    rendered = render_notice(policy, fmt=fmt, lang=lang)
-    return " ".join(html.unescape(re.sub(r"<[^>]+>", " ", rendered)).split())
 
 
 def test_the_statutory_retention_table(policy: Policy) -> None:
@@ -86,39 +69,39 @@ def test_destruction_needs_the_privacy_managers_approval(policy: Policy) -> None
     assert policy.destruction.approval_required is True
 
 
-def test_rights_children_and_notice_periods(policy: Policy) -> None:
+def test_rights_children_and_notice_periods(
+    policy: Policy, children_rule: tuple[str, int, UnderAge]
+) -> None:
     assert policy.rights.granted == [
         Right.access,
         Right.correction,
         Right.deletion,
         Right.restriction,
     ]
-    assert policy.children is not None
-    [rule] = policy.children.rules
-    assert (rule.jurisdiction, rule.minimum_age, rule.under_age) == ("kr-pipa", 14, UnderAge.refuse)
+    assert children_rule == ("kr-pipa", 14, UnderAge.refuse)
     assert (policy.changes.notice_days, policy.changes.significant_notice_days) == (7, 30)
     assert policy.contacts.privacy_officer.phone == "1644-2243"
 
 
-@pytest.mark.parametrize("fmt", ["html", "md"])
+ENGLISH = NoticeFacts(
+    near={"Records of labeling and advertising": "6 months", "Records of visits": "3 months"},
+    mentions=(
+        *(english for english, _, _ in STATUTORY.values()),
+        *("Google LLC", "Taiwan", "Joowan Lee", "1644-2243", "7 days", "30 days"),
+    ),
+)
+KOREAN = NoticeFacts(
+    near={"표시·광고에 관한 기록": "6개월", "방문 기록": "3개월"},
+    mentions=(
+        *(korean for _, korean, _ in STATUTORY.values()),
+        *("Google LLC", "대만", "이주완", "1644-2243", "만 14세 미만"),
+    ),
+)
+
+
 def test_facts_survive_rendering_in_english(policy: Policy, fmt: str) -> None:
-    text = text_of(policy, fmt, "en")
-    for label, _, _months in STATUTORY.values():
-        assert label in text
-    assert re.search(r"Records of labeling and advertising.{0,120}?6 months", text)
-    assert re.search(r"Records of visits.{0,120}?3 months", text)
-    assert "Google LLC" in text and "Taiwan" in text
-    assert "Joowan Lee" in text and "1644-2243" in text
-    assert "7 days" in text and "30 days" in text
+    ENGLISH.check(rendered_text(policy, fmt, "en"))
 
 
-@pytest.mark.parametrize("fmt", ["html", "md"])
 def test_facts_survive_rendering_in_korean(policy: Policy, fmt: str) -> None:
-    text = text_of(policy, fmt, "ko")
-    for _, label, _ in STATUTORY.values():
-        assert label in text
-    assert re.search(r"표시·광고에 관한 기록.{0,120}?6개월", text)
-    assert re.search(r"방문 기록.{0,120}?3개월", text)
-    assert "Google LLC" in text and "대만" in text
-    assert "이주완" in text and "1644-2243" in text
-    assert "만 14세 미만" in text
+    KOREAN.check(rendered_text(policy, fmt, "ko"))

@@ -2,31 +2,17 @@
 
 from __future__ import annotations
 
-import html
-import re
-
-import pytest
-
 from policyvault.domain.policy.data import Basis, ConsentCategory, ItemType, Sensitivity
 from policyvault.domain.policy.model import Policy
 from policyvault.domain.policy.notice import Right, TrackerCategory, UnderAge
-from policyvault.services.policy_files import load_policy, read_policy_file
-from tests.conftest import SEED_FILES
+from tests.scenarios.notice_text import NoticeFacts, rendered_text
 
-PATH = SEED_FILES["sogaworks"]
-
-
-@pytest.fixture(scope="module")
-def policy() -> Policy:
-    return load_policy(PATH)
+SEED = "sogaworks"
 
 
-def test_the_file_checks_clean() -> None:
-    result = read_policy_file(PATH)
-    assert result.errors == []
-    assert result.policy is not None
-    assert result.policy.jurisdictions == ["eu-gdpr"]
-    assert result.policy.languages == ["en", "ko"]
+def test_the_file_checks_clean(clean_policy: Policy) -> None:
+    assert clean_policy.jurisdictions == ["eu-gdpr"]
+    assert clean_policy.languages == ["en", "ko"]
 
 
 def test_every_gdpr_right_the_seed_names_is_granted(policy: Policy) -> None:
@@ -124,14 +110,8 @@ def test_retention_invents_no_period(policy: Policy) -> None:
     assert [h.reason for h in policy.legal_holds] == ["required_by_law"]
 
 
-def test_minors_under_18_only_with_guardians(policy: Policy) -> None:
-    assert policy.children is not None
-    [rule] = policy.children.rules
-    assert (rule.jurisdiction, rule.minimum_age, rule.under_age) == (
-        "eu-gdpr",
-        18,
-        UnderAge.guardian_consent,
-    )
+def test_minors_under_18_only_with_guardians(children_rule: tuple[str, int, UnderAge]) -> None:
+    assert children_rule == ("eu-gdpr", 18, UnderAge.guardian_consent)
 
 
 def test_remedy_bodies_and_changes_without_notice_period(policy: Policy) -> None:
@@ -166,43 +146,41 @@ def test_no_country_time_zone_or_promise_the_seed_does_not_state(policy: Policy)
 # --- the rendered notice -------------------------------------------------------------------
 
 
-def _text(rendered: str, fmt: str) -> str:
-    if fmt == "html":
-        rendered = html.unescape(re.sub(r"<[^>]+>", " ", rendered))
-    return re.sub(r"\s+", " ", rendered)
-
-
-@pytest.mark.parametrize("fmt", ["html", "md"])
-def test_rendered_english_notice_keeps_the_key_facts(policy: Policy, fmt: str) -> None:
-    from policyvault.services.notice import render_notice
-
-    text = _text(render_notice(policy, fmt=fmt, lang="en"), fmt)
-    assert "Photocopies of ID and related documents" in text
-    assert "Billing information" in text
-    assert "machine-readable format" in text
-    assert "pixel tags" in text.lower()
-    assert "push message" in text
-    assert "under the age of 18" in text
-    assert "The court with jurisdiction over the controller" in text
-    for invented in (
+ENGLISH = NoticeFacts(
+    mentions=(
+        "Photocopies of ID and related documents",
+        "Billing information",
+        "machine-readable format",
+        "push message",
+        "under the age of 18",
+        "The court with jurisdiction over the controller",
+        "Not stated in this policy",  # the cookie lifetimes
+    ),
+    omits=(
         "sogaworks.invalid",
         "with the approval of",
         "exercised by the data subject in person",
         "Access records",
         "Until the browser session ends",
-    ):
-        assert invented not in text, invented
-    assert "Not stated in this policy" in text  # the cookie lifetimes
+    ),
+)
+KOREAN = NoticeFacts(
+    mentions=(
+        "신분증 사본 및 관련 서류",
+        "결제 정보",
+        "기계 판독이 가능한 형식",
+        "푸시 메시지",
+        "만 18세 미만",
+        "자율규제 단체",
+    )
+)
 
 
-@pytest.mark.parametrize("fmt", ["html", "md"])
+def test_rendered_english_notice_keeps_the_key_facts(policy: Policy, fmt: str) -> None:
+    text = rendered_text(policy, fmt, "en")
+    ENGLISH.check(text)
+    assert "pixel tags" in text.lower()
+
+
 def test_rendered_korean_notice_keeps_the_key_facts(policy: Policy, fmt: str) -> None:
-    from policyvault.services.notice import render_notice
-
-    text = _text(render_notice(policy, fmt=fmt, lang="ko"), fmt)
-    assert "신분증 사본 및 관련 서류" in text
-    assert "결제 정보" in text
-    assert "기계 판독이 가능한 형식" in text
-    assert "푸시 메시지" in text
-    assert "만 18세 미만" in text
-    assert "자율규제 단체" in text
+    KOREAN.check(rendered_text(policy, fmt, "ko"))

@@ -2,34 +2,21 @@
 
 from __future__ import annotations
 
-import html
-import re
 from datetime import date
-
-import pytest
 
 from policyvault.domain.policy.data import ItemType
 from policyvault.domain.policy.duration import Duration
 from policyvault.domain.policy.model import Policy
 from policyvault.domain.policy.notice import Right, TrackerCategory, UnderAge
 from policyvault.domain.policy.retention import RetentionKind
-from policyvault.services.policy_files import load_policy, read_policy_file
-from tests.conftest import SEED_FILES
+from tests.scenarios.notice_text import NoticeFacts, rendered_text
 
-PATH = SEED_FILES["utracs"]
-
-
-@pytest.fixture(scope="module")
-def policy() -> Policy:
-    return load_policy(PATH)
+SEED = "utracs"
 
 
-def test_the_file_checks_clean() -> None:
-    result = read_policy_file(PATH)
-    assert result.errors == []
-    assert result.policy is not None
-    assert result.policy.jurisdictions == ["kr-pipa"]
-    assert result.policy.languages == ["en", "ko"]
+def test_the_file_checks_clean(clean_policy: Policy) -> None:
+    assert clean_policy.jurisdictions == ["kr-pipa"]
+    assert clean_policy.languages == ["en", "ko"]
 
 
 def test_effective_date_is_the_first_day_of_2023(policy: Policy) -> None:
@@ -90,14 +77,10 @@ def test_privacy_officer_and_request_channel(policy: Policy) -> None:
     ]
 
 
-def test_legal_representatives_of_children_under_14(policy: Policy) -> None:
-    assert policy.children is not None
-    [rule] = policy.children.rules
-    assert (rule.jurisdiction, rule.minimum_age, rule.under_age) == (
-        "kr-pipa",
-        14,
-        UnderAge.guardian_consent,
-    )
+def test_legal_representatives_of_children_under_14(
+    policy: Policy, children_rule: tuple[str, int, UnderAge]
+) -> None:
+    assert children_rule == ("kr-pipa", 14, UnderAge.guardian_consent)
     assert policy.rights.agents_allowed
     assert {Right.access, Right.correction, Right.deletion} <= set(policy.rights.granted)
 
@@ -152,51 +135,49 @@ def test_changes_are_announced_by_pop_up_without_a_stated_period(policy: Policy)
 # --- the rendered notice -------------------------------------------------------------------
 
 
-def _text(rendered: str, fmt: str) -> str:
-    """The visible text: tags dropped and entities decoded for HTML, as is for Markdown."""
-    if fmt == "html":
-        rendered = html.unescape(re.sub(r"<[^>]+>", " ", rendered))
-    return re.sub(r"\s+", " ", rendered)
+ENGLISH = NoticeFacts(
+    near={
+        "Records of unauthorized use": "1 year",
+        "Records of electronic financial transactions": "5 years",
+        "Records on consumer complaints or dispute handling": "3 years",
+    },
+    mentions=(
+        "Attachments",
+        "sales@utracs.com",
+        "1833-6972",
+        "does not provide your personal information to outside parties",
+        "destroys it without delay",
+    ),
+    omits=(
+        "within 5 days",
+        "Access records",
+        "carried out automatically",
+        "neither used nor provided",
+    ),
+)
+KOREAN = NoticeFacts(
+    near={
+        "부정 이용 기록": "1년",
+        "전자금융 거래에 관한 기록": "5년",
+        "소비자의 불만 또는 분쟁처리에 관한 기록": "3년",
+    },
+    mentions=(
+        "첨부파일",
+        "sales@utracs.com",
+        "개인정보 분쟁조정위원회",
+        "외부에 제공하지 않습니다",
+        "타깃 마케팅",
+    ),
+    omits=("타겟", "접속기록"),  # the seed says nothing about staff access records
+)
 
 
-def _near(text: str, label: str, value: str, window: int = 200) -> bool:
-    """``value`` appears within ``window`` characters after some occurrence of ``label``."""
-    return any(
-        value in text[m.end() : m.end() + window] for m in re.finditer(re.escape(label), text)
-    )
-
-
-@pytest.mark.parametrize("fmt", ["html", "md"])
 def test_rendered_english_notice_keeps_the_key_facts(policy: Policy, fmt: str) -> None:
-    from policyvault.services.notice import render_notice
-
-    text = _text(render_notice(policy, fmt=fmt, lang="en"), fmt)
-    assert _near(text, "Records of unauthorized use", "1 year")
-    assert _near(text, "Records of electronic financial transactions", "5 years")
-    assert _near(text, "Records on consumer complaints or dispute handling", "3 years")
-    assert "Attachments" in text
-    assert "sales@utracs.com" in text
-    assert "1833-6972" in text
-    assert "does not provide your personal information to outside parties" in text
-    assert "destroys it without delay" in text and "within 5 days" not in text
-    for invented in ("Access records", "carried out automatically", "neither used nor provided"):
-        assert invented not in text, invented
+    ENGLISH.check(rendered_text(policy, fmt, "en"))
 
 
-@pytest.mark.parametrize("fmt", ["html", "md"])
 def test_rendered_korean_notice_keeps_the_key_facts(policy: Policy, fmt: str) -> None:
-    from policyvault.services.notice import render_notice
-
-    text = _text(render_notice(policy, fmt=fmt, lang="ko"), fmt)
-    assert _near(text, "부정 이용 기록", "1년")
-    assert _near(text, "전자금융 거래에 관한 기록", "5년")
-    assert _near(text, "소비자의 불만 또는 분쟁처리에 관한 기록", "3년")
-    assert "첨부파일" in text
-    assert "sales@utracs.com" in text
-    assert "개인정보 분쟁조정위원회" in text
-    assert "외부에 제공하지 않습니다" in text
-    assert "타깃 마케팅" in text and "타겟" not in text
-    assert "접속기록" not in text  # the seed says nothing about staff access records
+    KOREAN.check(rendered_text(policy, fmt, "ko"))
 
 
 def test_no_access_log_promise(policy: Policy) -> None:

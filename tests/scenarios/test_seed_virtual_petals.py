@@ -3,33 +3,20 @@ and rendering."""
 
 from __future__ import annotations
 
-import html
-import re
 from datetime import date
-
-import pytest
 
 from policyvault.domain.policy.data import Basis, CollectionKind, ItemType, Sensitivity
 from policyvault.domain.policy.duration import Duration
 from policyvault.domain.policy.model import Policy
 from policyvault.domain.policy.notice import Right, SafetyKind
-from policyvault.services.policy_files import load_policy, read_policy_file
-from tests.conftest import SEED_FILES
+from tests.scenarios.notice_text import NoticeFacts, rendered_text
 
-PATH = SEED_FILES["virtual-petals"]
-
-
-@pytest.fixture(scope="module")
-def policy() -> Policy:
-    return load_policy(PATH)
+SEED = "virtual-petals"
 
 
-def test_the_file_checks_clean() -> None:
-    result = read_policy_file(PATH)
-    assert result.errors == []
-    assert result.policy is not None
-    assert result.policy.languages == ["en", "ko"]
-    assert result.policy.jurisdictions == ["eu-gdpr"]
+def test_the_file_checks_clean(clean_policy: Policy) -> None:
+    assert clean_policy.languages == ["en", "ko"]
+    assert clean_policy.jurisdictions == ["eu-gdpr"]
 
 
 def test_the_llc_is_the_controller_and_the_fzco_copy_is_noted(policy: Policy) -> None:
@@ -208,58 +195,52 @@ def test_longer_retention_for_complaints_and_disputes(policy: Policy) -> None:
 # --- the rendered notice -------------------------------------------------------------------
 
 
-def _text(rendered: str, fmt: str) -> str:
-    """The visible text: tags dropped and entities decoded for HTML, as is for Markdown."""
-    if fmt == "html":
-        rendered = html.unescape(re.sub(r"<[^>]+>", " ", rendered))
-    return re.sub(r"\s+", " ", rendered)
+ENGLISH = NoticeFacts(
+    near={
+        "ZENDESK": "United States",
+        "NICE Information Service Inc.": "Korea",
+        "Koryo Credit Information Co.Ltd": "Korea",
+    },
+    mentions=(
+        "SOLE PROPRIETORSHIP L.L.C",
+        "HYOSUNG FMS INC.",
+        "LG U Inc.",
+        "within 5 days",
+        "1 year",
+        "7 days",
+        "Jongho Kang",
+        "info@virtualpetals.com",
+        "Marketing and Communications Data",
+        "To recover debts due to us",
+    ),
+)
+KOREAN = NoticeFacts(
+    near={
+        "ZENDESK": "미국",
+        "NICE Information Service Inc.": "대한민국",
+        "Koryo Credit Information Co.Ltd": "대한민국",
+    },
+    mentions=(
+        "5일 이내",
+        "자동으로 또는 쿠키를 통해 수집되는 정보",
+        "접속기록의 보관 및 위·변조 방지",
+        "1년",
+        "7일",
+        "개인정보 보호책임자",
+        "Jongho Kang",
+        "마케팅 및 커뮤니케이션 정보",
+        "자체 감사",
+        "당사에 대한 채권 회수",
+    ),
+)
 
 
-def _near(text: str, label: str, value: str, window: int = 200) -> bool:
-    """``value`` appears within ``window`` characters after some occurrence of ``label``."""
-    return any(
-        value in text[m.end() : m.end() + window] for m in re.finditer(re.escape(label), text)
-    )
-
-
-@pytest.mark.parametrize("fmt", ["html", "md"])
 def test_rendered_english_notice_keeps_the_key_facts(policy: Policy, fmt: str) -> None:
-    from policyvault.services.notice import render_notice
-
-    text = _text(render_notice(policy, fmt=fmt, lang="en"), fmt)
-    assert "SOLE PROPRIETORSHIP L.L.C" in text
-    assert _near(text, "ZENDESK", "United States")
-    assert _near(text, "NICE Information Service Inc.", "Korea")
-    assert _near(text, "Koryo Credit Information Co.Ltd", "Korea")
-    assert "HYOSUNG FMS INC." in text
-    assert "LG U Inc." in text
-    assert "within 5 days" in text
-    assert "1 year" in text
-    assert "7 days" in text
-    assert "Jongho Kang" in text
-    assert "info@virtualpetals.com" in text
-    assert "Marketing and Communications Data" in text
-    assert "To recover debts due to us" in text
+    ENGLISH.check(rendered_text(policy, fmt, "en"))
 
 
-@pytest.mark.parametrize("fmt", ["html", "md"])
 def test_rendered_korean_notice_keeps_the_key_facts(policy: Policy, fmt: str) -> None:
-    from policyvault.services.notice import render_notice
-
-    text = _text(render_notice(policy, fmt=fmt, lang="ko"), fmt)
-    assert _near(text, "ZENDESK", "미국")
-    assert _near(text, "NICE Information Service Inc.", "대한민국")
-    assert _near(text, "Koryo Credit Information Co.Ltd", "대한민국")
-    assert "5일 이내" in text
-    assert "자동으로 또는 쿠키를 통해 수집되는 정보" in text
-    assert "접속기록의 보관 및 위·변조 방지" in text
-    assert "1년" in text
-    assert "7일" in text
-    assert "개인정보 보호책임자" in text
-    assert "Jongho Kang" in text
-    assert "마케팅 및 커뮤니케이션 정보" in text
-    assert "자체 감사" in text
-    assert "당사에 대한 채권 회수" in text
+    KOREAN.check(rendered_text(policy, fmt, "ko"))
 
 
 def test_each_data_category_lists_the_items_of_its_definition(policy: Policy) -> None:
