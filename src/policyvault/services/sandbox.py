@@ -1,5 +1,6 @@
-"""Synthetic subjects for sandbox vaults: plausible values for every item type, on reserved
-names only (example.com addresses, +1 555-01xx numbers), collected through the policy's own
+"""Synthetic subjects for sandbox vaults: plausible values for every item type from Faker
+(Korean names for a Korean controller), with contact data on reserved names only
+(example.com addresses, +1 202 555-01xx numbers), collected through the policy's own
 collection points with the consents each point asks."""
 
 from __future__ import annotations
@@ -29,6 +30,7 @@ def seed_subjects(
     if not sandbox:
         raise Refused("synthetic subjects go into sandbox vaults only")
     policy = vault.context.policy
+    fake = _faker(policy, rng)
     points = [
         k for k, p in policy.collection_points.items() if p.kind is not CollectionKind.automatic
     ]
@@ -39,7 +41,7 @@ def seed_subjects(
         point = policy.collection_points[key]
         items = [*point.required, *(i for i in point.optional if rng.random() < 0.5)]
         items = items or point.optional[:1]
-        values = {item: synthetic_value(policy, item, number, rng) for item in items}
+        values = {item: synthetic_value(policy, item, number, rng, fake) for item in items}
         consents = [ConsentChoice(c.category, tuple(c.purposes)) for c in point.consents]
         collected = vault.collect(key, values, consents, Evidence(channel="sandbox"), SEEDER)
         created.append(collected.subject_id)
@@ -48,19 +50,23 @@ def seed_subjects(
     return created
 
 
-_GIVEN = ("Minji", "Seoyeon", "Jiwoo", "Hana", "Alex", "Sam", "Robin", "Yuna", "Dohyun", "Chris")
-_FAMILY = ("Kim", "Lee", "Park", "Choi", "Jung", "Smith", "Garcia", "Kang", "Cho", "Yoon")
+def _faker(policy: Policy, rng: random.Random) -> Any:
+    from faker import Faker  # the sandbox's only use of it: imported when seeding
+
+    fake = Faker("ko_KR" if policy.controller.country == "KR" else "en_US")
+    fake.seed_instance(rng.randrange(2**32))
+    return fake
 
 
-def synthetic_value(policy: Policy, key: str, number: int, rng: random.Random) -> Any:
+def synthetic_value(policy: Policy, key: str, number: int, rng: random.Random, fake: Any) -> Any:
     item: Item = policy.items[key]
-    given, family = rng.choice(_GIVEN), rng.choice(_FAMILY)
     values: dict[ItemType, Any] = {
-        ItemType.name: f"{given} {family}",
-        ItemType.email: f"{given.lower()}.{family.lower()}.{number}@example.com",
+        ItemType.name: fake.name(),
+        # Addresses and numbers stay on reserved names, whatever Faker would invent.
+        ItemType.email: f"user{number}.{rng.randrange(10**6):06d}@example.com",
         ItemType.phone: f"+1 202 555 01{number % 100:02d}",
         ItemType.country: rng.choice(("KR", "US", "DE", "JP")),
-        ItemType.address: f"{number + 1} Example Street, Springfield",
+        ItemType.address: fake.address().replace("\n", ", ")[:200],
         ItemType.postal_code: f"{10000 + number % 89999}",
         ItemType.date: f"19{rng.randint(60, 99)}-0{rng.randint(1, 9)}-1{rng.randint(0, 9)}",
         ItemType.datetime: "2026-01-01T09:00:00+09:00",
@@ -80,5 +86,7 @@ def synthetic_value(policy: Policy, key: str, number: int, rng: random.Random) -
         return rng.choice(item.values or [""])
     if item.type is ItemType.text:
         limit = item.max_length or 200
-        return f"Sample {item.label.get('en').lower()} {number}"[:limit]
+        if "company" in key or "organization" in item.category:
+            return str(fake.company())[:limit]
+        return str(fake.sentence(nb_words=8))[:limit]
     return values[item.type]
