@@ -172,3 +172,43 @@ def test_no_personal_value_in_the_server_log_or_the_database(server: Server) -> 
     for value in (EMAIL, NAME, COMPANY, "555 0147", "5550147"):
         assert value.encode() not in stored, value
         assert value.encode() not in log, value
+
+
+def test_a_bundled_consent_for_two_categories_is_refused(server: Server) -> None:
+    bundled = {
+        **INQUIRY,
+        "consents": [
+            {"category": ["collection_use", "marketing"], "purposes": ["product.inquiry"]}
+        ],
+    }
+    with server.client("service") as app:
+        refused = app.post("/v1/subjects", json=bundled)
+    assert refused.status_code == 422
+    assert refused.json()["code"] == "invalid_request"
+
+
+def test_guardian_consent_over_http(server: Server) -> None:
+    with server.client("service") as app:
+        subject = app.post("/v1/subjects", json=INQUIRY).json()["subject_id"]
+        recorded = app.post(
+            f"/v1/subjects/{subject}/guardian-consent",
+            json={
+                "guardian_name": "Guardian Example",
+                "relationship": "father",
+                "method": "mobile_phone_verification",
+                "evidence_reference": "ref-0001",
+            },
+        )
+        assert recorded.status_code == 204
+        missing = app.post(
+            f"/v1/subjects/{subject}/guardian-consent",
+            json={
+                "guardian_name": "",
+                "relationship": "father",
+                "method": "x",
+                "evidence_reference": "y",
+            },
+        )
+        assert missing.status_code == 422
+    stored = b"".join(p.read_bytes() for p in server.home.glob("policyvault.db*"))
+    assert b"Guardian Example" not in stored

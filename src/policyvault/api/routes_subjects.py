@@ -20,6 +20,7 @@ from policyvault.api.schemas import (
     EventIn,
     EvidenceIn,
     FindIn,
+    GuardianConsentIn,
     LimitIn,
     LimitOut,
     ReadIn,
@@ -193,6 +194,26 @@ def correct(
 ) -> Response:
     """Correct a value; the old value is not kept."""
     _vault(request).correct(subject_id, item_key, body.value, caller.actor)
+    return Response(status_code=204)
+
+
+@router.post("/{subject_id}/guardian-consent", status_code=204)
+def guardian_consent(
+    subject_id: str,
+    body: GuardianConsentIn,
+    request: Request,
+    caller: Caller = Depends(allowed("subject.consent")),
+) -> Response:
+    """Record a guardian's consent for a child below the policy's minimum age; the guardian's
+    identity is sealed with the child's key."""
+    _vault(request).record_guardian_consent(
+        subject_id,
+        guardian_name=body.guardian_name,
+        relationship=body.relationship,
+        method=body.method,
+        evidence_reference=body.evidence_reference,
+        actor=caller.actor,
+    )
     return Response(status_code=204)
 
 

@@ -97,6 +97,15 @@ class LimitOut(BaseModel):
     at: datetime
 
 
+class GuardianConsentIn(Strict):
+    """A legal representative's consent for a child (PIPA Art 22-2, COPPA)."""
+
+    guardian_name: str = Field(min_length=1, max_length=200)
+    relationship: str = Field(min_length=1, max_length=100)
+    method: str = Field(min_length=1, max_length=100)
+    evidence_reference: str = Field(min_length=1, max_length=300)
+
+
 class FindIn(Strict):
     kind: Literal["email", "phone"]
     value: str = Field(max_length=320)
