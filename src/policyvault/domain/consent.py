@@ -2,12 +2,13 @@
 current state is derived, and the latest event at or before ``now`` wins.
 
 One event holds exactly one PIPA Art 22(1) consent category, so a bundled consent for two
-categories cannot be written: ``bundled_consent`` says when a request tries to.
+categories cannot be written (the API's schema refuses one, and collection refuses the same
+category twice).
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
 from enum import StrEnum
@@ -90,7 +91,3 @@ def _later(event: ConsentEvent, than: ConsentEvent) -> bool:
         return event.at > than.at
     return event.action is ConsentAction.withdrawn
 
-
-def bundled_consent(categories: Sequence[ConsentCategory]) -> bool:
-    """True when one consent act tries to cover more than one separate category."""
-    return len(set(categories)) > 1
