@@ -212,3 +212,17 @@ def test_guardian_consent_over_http(server: Server) -> None:
         assert missing.status_code == 422
     stored = b"".join(p.read_bytes() for p in server.home.glob("policyvault.db*"))
     assert b"Guardian Example" not in stored
+
+
+def test_the_openapi_document_declares_the_uniform_error_body(server: Server) -> None:
+    document = httpx.get(f"{server.base}/openapi.json").json()
+    read = document["paths"]["/v1/subjects/{subject_id}/read"]["post"]["responses"]
+    for status in ("401", "403", "404", "422"):
+        assert read[status]["content"]["application/json"]["schema"] == {
+            "$ref": "#/components/schemas/ErrorBody"
+        }
+    assert set(document["components"]["schemas"]["ErrorBody"]["required"]) == {
+        "code",
+        "message",
+        "details",
+    }

@@ -5,11 +5,11 @@ from __future__ import annotations
 from fastapi import APIRouter, Depends, Request, Response
 
 from policyvault.api.auth import Caller, allowed
-from policyvault.api.schemas import GrantChangeIn, GrantIn, GrantOut
+from policyvault.api.schemas import ERROR_RESPONSES, GrantChangeIn, GrantIn, GrantOut
 from policyvault.domain.access import Grant
 from policyvault.services.vault import Vault
 
-router = APIRouter(prefix="/v1/grants", tags=["grants"])
+router = APIRouter(prefix="/v1/grants", tags=["grants"], responses=ERROR_RESPONSES)
 
 
 def _vault(request: Request) -> Vault:

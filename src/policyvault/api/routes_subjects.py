@@ -11,6 +11,7 @@ from fastapi.responses import JSONResponse
 from policyvault.api.auth import Caller, allowed
 from policyvault.api.errors import error_body
 from policyvault.api.schemas import (
+    ERROR_RESPONSES,
     CollectIn,
     CollectOut,
     ConsentChangeIn,
@@ -30,10 +31,7 @@ from policyvault.crypto.blind_index import IndexKind
 from policyvault.domain.vault import LimitKind
 from policyvault.services.vault import ConsentChoice, Evidence, ReadResult, Vault
 
-router = APIRouter(prefix="/v1/subjects", tags=["subjects"])
-DENIED: dict[int | str, dict[str, Any]] = {
-    403: {"description": "denied by a rule of the policy: {code, message, details.rule}"}
-}
+router = APIRouter(prefix="/v1/subjects", tags=["subjects"], responses=ERROR_RESPONSES)
 
 
 def _vault(request: Request) -> Vault:
@@ -90,7 +88,7 @@ def _read_response(result: ReadResult) -> Any:
     return ReadOut(basis=basis, values=values, encodings=encodings, missing=list(result.missing))
 
 
-@router.post("/{subject_id}/read", response_model=ReadOut, responses=DENIED)
+@router.post("/{subject_id}/read", response_model=ReadOut)
 def read(
     subject_id: str,
     body: ReadIn,
@@ -101,7 +99,7 @@ def read(
     return _read_response(_vault(request).read(subject_id, body.items, body.purpose, caller.actor))
 
 
-@router.post("/{subject_id}/disclosures", response_model=ReadOut, responses=DENIED)
+@router.post("/{subject_id}/disclosures", response_model=ReadOut)
 def disclose(
     subject_id: str,
     body: DiscloseIn,

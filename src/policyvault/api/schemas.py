@@ -16,6 +16,28 @@ class Strict(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
 
+class ErrorBody(BaseModel):
+    """Every error: a stable code, a message that names keys and rules (never a personal
+    value), and details such as the rule that refused."""
+
+    code: str
+    message: str
+    details: dict[str, Any]
+
+
+ERROR_RESPONSES: dict[int | str, dict[str, Any]] = {
+    status: {"model": ErrorBody, "description": text}
+    for status, text in (
+        (401, "no valid API key"),
+        (403, "the role may not do this, or a rule of the policy refused (details.rule)"),
+        (404, "no such subject, grant or limit"),
+        (409, "refused in the vault's state (e.g. a production vault's clock)"),
+        (413, "request body too large"),
+        (422, "the request does not match the schema, or a value or collection is refused"),
+    )
+}
+
+
 class ConsentIn(Strict):
     category: ConsentCategory
     purposes: list[str] = Field(min_length=1, max_length=50)
