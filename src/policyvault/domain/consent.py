@@ -90,4 +90,3 @@ def _later(event: ConsentEvent, than: ConsentEvent) -> bool:
     if event.at != than.at:
         return event.at > than.at
     return event.action is ConsentAction.withdrawn
-
