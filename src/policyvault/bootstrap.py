@@ -108,6 +108,9 @@ def init_vault(
     policy_from_text(text, str(policy_file))  # PolicyInvalid lists every error, nothing made
     url = database_url or env.get("POLICYVAULT_DATABASE_URL") or _default_url(home)
     home.mkdir(parents=True, exist_ok=True, mode=0o700)
+    # The database, the audit log and the key files live here: owner only, whatever the
+    # umask made of the files inside.
+    home.chmod(0o700)
     # The database first: an unreachable one must leave no half-made vault (keys written
     # but no schema) behind to block the next attempt.
     _upgrade(url)

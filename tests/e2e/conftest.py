@@ -20,7 +20,13 @@ from tests.e2e.runner import (
     serving,
 )
 
-ACTORS = {"admin": "admin-1", "service": "webshop-1", "handler": "clerk-1", "auditor": "auditor-1"}
+ACTORS = {
+    "admin": "admin-1",
+    "privacy_officer": "officer-1",
+    "service": "webshop-1",
+    "handler": "clerk-1",
+    "auditor": "auditor-1",
+}
 
 
 @pytest.fixture

@@ -53,10 +53,11 @@ class Known:
 
 @pytest.fixture(scope="module")
 def known(server: Server) -> Known:
-    with server.client("admin") as admin:
+    with server.client("admin") as admin, server.client("privacy_officer") as officer:
         created = admin.post("/v1/subjects", json=INQUIRY)
         assert created.status_code == 201, created.text
-        granted = admin.post(
+        # No account grants itself access: the officer grants the admin the fuzzer acts as.
+        granted = officer.post(
             "/v1/grants", json={"actor_id": "admin-1", "purpose": "product.inquiry"}
         )
         assert granted.status_code == 201, granted.text

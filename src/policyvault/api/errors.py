@@ -28,7 +28,9 @@ STATUS_BY_CODE: dict[str, int] = {
 
 
 def error_body(code: str, message: str, details: dict[str, Any] | None = None) -> dict[str, Any]:
-    return {"code": code, "message": message, "details": details or {}}
+    # A message may quote a key a caller sent; never let unencodable text turn it into a 500.
+    safe = message.encode("utf-8", "replace").decode("utf-8")
+    return {"code": code, "message": safe, "details": details or {}}
 
 
 def status_for(error: PolicyVaultError) -> int:

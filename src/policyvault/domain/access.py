@@ -138,7 +138,7 @@ def decide_access(
     purpose = policy.purposes.get(purpose_key)
     if purpose is None:
         return AccessDecision.deny(
-            Rule.unknown_purpose, f"purpose {purpose_key!r} is not declared in the policy"
+            Rule.unknown_purpose, "the purpose is not declared in the policy"
         )
     return (
         _check_items(purpose_key, purpose, request, subject)

@@ -51,8 +51,25 @@ class CheckedValue:
 
 def check_value(key: str, item: Item, value: Any, *, default_region: str = "KR") -> CheckedValue:
     """The canonical form of ``value`` for ``item``, or ``InvalidValue``."""
+    if _has_lone_surrogate(value):
+        raise InvalidValue(key, "valid Unicode text")
     checker = _CHECKERS[item.type]
     return checker(key, item, value, default_region)
+
+
+def _has_lone_surrogate(value: Any) -> bool:
+    """JSON can carry halves of UTF-16 pairs that no UTF-8 text can hold."""
+    if isinstance(value, str):
+        try:
+            value.encode("utf-8")
+        except UnicodeEncodeError:
+            return True
+        return False
+    if isinstance(value, dict):
+        return any(_has_lone_surrogate(k) or _has_lone_surrogate(v) for k, v in value.items())
+    if isinstance(value, list):
+        return any(_has_lone_surrogate(v) for v in value)
+    return False
 
 
 def _text(key: str, item: Item, value: Any, limit: int | None = None) -> str:

@@ -12,6 +12,8 @@ from pathlib import Path
 
 from policyvault.domain.errors import InvalidInput
 
+MAX_YEAR = 9000  # far enough for any retention period, far from datetime's end
+
 
 class FileSandboxClock:
     def __init__(self, path: Path, real_now: Callable[[], datetime] | None = None) -> None:
@@ -45,6 +47,12 @@ class FileSandboxClock:
         return self._cache[1]
 
     def _write(self, offset: timedelta) -> None:
+        try:
+            simulated = self._real_now() + offset
+        except OverflowError:
+            simulated = datetime.max.replace(tzinfo=UTC)
+        if simulated.year > MAX_YEAR:
+            raise InvalidInput(f"a sandbox clock stops at the year {MAX_YEAR}")
         micros = offset // timedelta(microseconds=1)
         temporary = self._path.with_suffix(".tmp")
         temporary.write_text(json.dumps({"offset_us": micros}), encoding="utf-8")

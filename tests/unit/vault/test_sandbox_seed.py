@@ -28,3 +28,18 @@ def test_a_production_vault_refuses_synthetic_subjects() -> None:
     memory = MemoryVault("megazone-cloudplex")
     with pytest.raises(Refused):
         seed_subjects(memory.vault, 1, sandbox=False, rng=random.Random(1))
+
+
+def test_the_sandbox_clock_refuses_to_run_off_the_calendar(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    from datetime import UTC, datetime, timedelta
+
+    from policyvault.domain.errors import InvalidInput
+    from policyvault.storage.sandbox_clock import FileSandboxClock
+
+    clock = FileSandboxClock(tmp_path / "clock.json")
+    with pytest.raises(InvalidInput):
+        clock.set(datetime(9999, 12, 31, tzinfo=UTC))
+    with pytest.raises(InvalidInput):
+        clock.advance(timedelta(days=365 * 8000))
+    clock.advance(timedelta(days=365 * 100))
+    assert clock.now().year >= 2120

@@ -282,7 +282,8 @@ def test_passwords_are_verify_only() -> None:
     assert not optapex.vault.check_password(subject, "password", "wrong password", APP)
     stored = optapex.store.raw_state().items[(subject, "password")]
     assert stored.hashed and b"correct horse" not in stored.sealed
-    assert stored.sealed.startswith(b"$argon2id$")
+    # The Argon2id hash is sealed too, so shredding the subject shreds the hash.
+    assert b"$argon2id$" not in stored.sealed
 
 
 def test_a_grant_can_be_shortened_and_the_change_is_audited(megazone: MemoryVault) -> None:
@@ -298,3 +299,62 @@ def test_a_grant_can_be_shortened_and_the_change_is_audited(megazone: MemoryVaul
     assert "grant.change" in [e.event.action for e in megazone.audit_entries()]
     with pytest.raises(InvalidInput):
         megazone.vault.change_grant(grant.id, megazone.clock.now() - timedelta(days=1), ADMIN)
+
+
+def test_a_callers_text_never_reaches_the_audit_log_or_the_error(megazone: MemoryVault) -> None:
+    hostile = "Robert Paulson lives at 12 Elm Street"
+    with pytest.raises(CollectionRefused) as refused:
+        megazone.vault.collect(
+            "product_inquiry", {**INQUIRY, hostile: "x"}, INQUIRY_CONSENTS, WEB, APP
+        )
+    assert hostile not in str(refused.value)
+    subject = inquiry(megazone)
+    megazone.vault.grant(CLERK.id, "product.inquiry", ADMIN)
+    denied = megazone.vault.disclose(subject, ["email"], hostile, "product.inquiry", CLERK)
+    assert not denied.allowed and hostile not in denied.decision.reason
+    unknown_purpose = megazone.vault.read(subject, ["email"], hostile, CLERK)
+    assert not unknown_purpose.allowed and hostile not in unknown_purpose.decision.reason
+    assert all(hostile not in repr(e) for e in megazone.audit_entries())
+
+
+def test_collecting_again_cannot_replace_a_frozen_value(megazone: MemoryVault) -> None:
+    from policyvault.domain.vault import ItemFreeze
+
+    subject = inquiry(megazone)
+    with megazone.store.session() as session:
+        session.add_freeze(ItemFreeze(subject, "email", "request-1", megazone.clock.now()))
+    with pytest.raises(CollectionRefused) as refused:
+        megazone.vault.collect(
+            "product_inquiry", INQUIRY, INQUIRY_CONSENTS, WEB, APP, subject_id=subject
+        )
+    assert refused.value.rule == "item_kept"
+
+
+def test_collecting_again_moves_the_lookup_to_the_new_address(megazone: MemoryVault) -> None:
+    subject = inquiry(megazone)
+    megazone.vault.collect(
+        "product_inquiry",
+        {**INQUIRY, "email": "new.address@example.com"},
+        INQUIRY_CONSENTS,
+        WEB,
+        APP,
+        subject_id=subject,
+    )
+    assert megazone.vault.find_subjects(IndexKind.email, EMAIL, CLERK) == []
+    assert megazone.vault.find_subjects(IndexKind.email, "new.address@example.com", CLERK) == [
+        subject
+    ]
+
+
+def test_no_account_grants_itself_access(megazone: MemoryVault) -> None:
+    from policyvault.domain.errors import Refused
+
+    with pytest.raises(Refused):
+        megazone.vault.grant(ADMIN.id, "product.inquiry", ADMIN)
+
+
+def test_half_a_surrogate_pair_is_an_invalid_value(megazone: MemoryVault) -> None:
+    with pytest.raises(InvalidValue):
+        megazone.vault.collect(
+            "product_inquiry", {**INQUIRY, "contact_person": "\ud800"}, INQUIRY_CONSENTS, WEB, APP
+        )

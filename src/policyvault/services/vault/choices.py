@@ -78,7 +78,9 @@ def _check_consent_purposes(
     }
     outside = sorted(str(p) for p in purposes if p not in offered)
     if outside:
-        raise InvalidInput(f"the policy asks no {category.value} consent for: {', '.join(outside)}")
+        raise InvalidInput(
+            f"the policy asks no {category.value} consent for {len(outside)} of these purposes"
+        )
 
 
 def limit_processing(
@@ -90,7 +92,7 @@ def limit_processing(
 ) -> ProcessingLimit:
     """Restrict processing, object to it, or object to direct marketing (which always wins)."""
     if purpose is not None and purpose not in ctx.policy.purposes:
-        raise InvalidInput(f"purpose {purpose!r} is not declared in the policy")
+        raise InvalidInput("the purpose is not declared in the policy")
     with ctx.session() as session:
         ctx.subject(session, subject_id)
         limit = ProcessingLimit(
@@ -114,7 +116,7 @@ def lift_limit(ctx: VaultContext, subject_id: str, limit_id: str, actor: Actor) 
         ctx.subject(session, subject_id)
         limit = next((lim for lim in session.limits(subject_id) if lim.id == limit_id), None)
         if limit is None or limit.lifted_at is not None:
-            raise NotFound(f"no active limit {limit_id!r} for this subject")
+            raise NotFound("no such active limit for this subject")
         session.lift_limit(limit_id, ctx.now())
         ctx.record(
             session,

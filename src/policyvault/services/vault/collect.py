@@ -111,6 +111,7 @@ def collect(
         else:
             subject = ctx.subject(session, subject_id)
             sealing_key = ctx.sealing_key(session, subject)
+            _refuse_overwriting_kept_items(ctx, session, subject, tuple(checked))
             if needs_guardian and not subject.needs_guardian:
                 subject = replace(subject, needs_guardian=True)
                 session.update_subject(subject)
@@ -118,7 +119,9 @@ def collect(
         for key, value in checked.items():
             item = policy.items[key]
             if item.type is ItemType.password:
-                sealed, hashed = hash_password(values[key]).encode(), True
+                # Hashed, then sealed too: shredding the subject also shreds the hash.
+                digest = hash_password(values[key]).encode()
+                sealed, hashed = ctx.seal(sealing_key, subject.id, key, digest), True
             else:
                 sealed, hashed = ctx.seal(sealing_key, subject.id, key, value.data), False
             session.put_item(
@@ -133,7 +136,14 @@ def collect(
                     media_type=value.media_type,
                 )
             )
-            _index(session, subject.id, item.type, value.data, index_key)
+            _index(
+                session,
+                subject.id,
+                item.type,
+                value.data,
+                index_key,
+                replace_old=subject_id is not None,
+            )
         for number, choice in enumerate(given):
             event = ConsentEvent(
                 subject_id=subject.id,
@@ -181,7 +191,7 @@ def _point(ctx: VaultContext, point_key: str) -> CollectionPoint:
     point = ctx.policy.collection_points.get(point_key)
     if point is None:
         raise CollectionRefused(
-            "unknown_point", f"collection point {point_key!r} is not declared in the policy"
+            "unknown_point", "the collection point is not declared in the policy"
         )
     return point
 
@@ -193,7 +203,8 @@ def _check_items(
     if undeclared:
         raise CollectionRefused(
             "undeclared_item",
-            f"items not declared at collection point {point_key!r}: {', '.join(undeclared)}",
+            # Only a count: a caller's undeclared keys could be anything, personal data too.
+            f"{len(undeclared)} item(s) not declared at collection point {point_key!r}",
         )
     missing = [k for k in point.required if k not in values]
     if missing and not existing:
@@ -224,8 +235,7 @@ def _check_consents(
         if not offered or not choice.purposes or not set(choice.purposes) <= allowed:
             raise CollectionRefused(
                 "consent_not_offered",
-                f"{choice.category.value} consent for {', '.join(choice.purposes) or 'nothing'} "
-                f"is not asked at {point_key!r}",
+                f"{choice.category.value} consent for these purposes is not asked at {point_key!r}",
             )
     for request in point.consents:
         if request.required and request.category not in seen:
@@ -280,8 +290,29 @@ def _needs_guardian(ctx: VaultContext, jurisdictions: Sequence[str], age: int | 
     return needs
 
 
+def _refuse_overwriting_kept_items(
+    ctx: VaultContext, session: VaultSession, subject: Subject, keys: tuple[str, ...]
+) -> None:
+    """Collecting again must not replace a record kept under a statute, nor a value whose
+    correction or deletion is pending (the same rules as ``correct``)."""
+    facts = ctx.facts(session, subject)
+    kept = [k for k in keys if k in facts.archived_items or k in facts.pending_items]
+    if kept:
+        raise CollectionRefused(
+            "item_kept",
+            f"{', '.join(sorted(kept))} cannot be collected again now: kept under a statute "
+            "or frozen by a pending request",
+        )
+
+
 def _index(
-    session: VaultSession, subject_id: str, kind: ItemType, data: bytes, index_key: SecretKey
+    session: VaultSession,
+    subject_id: str,
+    kind: ItemType,
+    data: bytes,
+    index_key: SecretKey,
+    *,
+    replace_old: bool = False,
 ) -> None:
     if kind is ItemType.email:
         index_kind = IndexKind.email
@@ -290,6 +321,8 @@ def _index(
     else:
         return
     digest = blind_index(index_key, index_kind, normalise(index_kind, data.decode()))
+    if replace_old:  # the old address no longer finds the subject
+        session.delete_lookups(subject_id, index_kind.value)
     session.add_lookup(subject_id, index_kind.value, digest)
 
 

@@ -8,7 +8,7 @@ from datetime import datetime
 
 from policyvault.domain.access import STATUTORY_PURPOSE, Grant
 from policyvault.domain.audit import Actor, Decision
-from policyvault.domain.errors import InvalidInput, NotFound
+from policyvault.domain.errors import InvalidInput, NotFound, Refused
 from policyvault.services.vault.context import VaultContext
 
 GRANT_ACTION = "grant.create"
@@ -20,10 +20,13 @@ def grant(
     ctx: VaultContext, actor_id: str, purpose: str, by: Actor, expires_at: datetime | None = None
 ) -> Grant:
     if purpose != STATUTORY_PURPOSE and purpose not in ctx.policy.purposes:
-        raise InvalidInput(f"purpose {purpose!r} is not declared in the policy")
+        raise InvalidInput("the purpose is not declared in the policy")
     now = ctx.now()
     if expires_at is not None and (expires_at.tzinfo is None or expires_at <= now):
         raise InvalidInput("a grant expires at a timezone-aware time in the future")
+    if actor_id == by.id:
+        # Four eyes: whoever hands out access to personal data cannot hand it to themselves.
+        raise Refused("an account cannot grant itself access")
     new = Grant(
         actor_id=actor_id, purpose=purpose, granted_at=now, expires_at=expires_at, id=ctx.new_id()
     )
@@ -48,7 +51,7 @@ def revoke(ctx: VaultContext, grant_id: str, by: Actor) -> None:
     with ctx.session() as session:
         existing = next((g for g in session.grants() if g.id == grant_id), None)
         if existing is None or not session.revoke_grant(grant_id, ctx.now()):
-            raise NotFound(f"no live grant {grant_id!r}")
+            raise NotFound("no such live grant")
         ctx.record(
             session,
             by,
@@ -69,7 +72,7 @@ def change_expiry(
     with ctx.session() as session:
         existing = next((g for g in session.grants() if g.id == grant_id), None)
         if existing is None or not existing.live(now):
-            raise NotFound(f"no live grant {grant_id!r}")
+            raise NotFound("no such live grant")
         changed = replace(existing, expires_at=expires_at)
         session.add_grant(changed)
         ctx.record(

@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 
 from policyvault.crypto.envelope import DecryptionFailed
 from policyvault.domain.access import (
+    STATUTORY_PURPOSE,
     AccessDecision,
     AccessRequest,
     Rule,
@@ -129,9 +130,9 @@ def _failure_audited(
 def _item_keys(ctx: VaultContext, items: Sequence[str]) -> tuple[str, ...]:
     if isinstance(items, str) or not items:
         raise InvalidInput("name the items to read as a non-empty list of item keys")
-    unknown = sorted({str(i) for i in items if i not in ctx.policy.items})
+    unknown = {str(i) for i in items if i not in ctx.policy.items}
     if unknown:
-        raise InvalidInput(f"items not declared in the policy: {', '.join(unknown)}")
+        raise InvalidInput(f"{len(unknown)} item(s) not declared in the policy")
     return tuple(dict.fromkeys(items))
 
 
@@ -188,11 +189,11 @@ def _recipient_decision(
         recipient = next((t for t in policy.provision.recipients if t.id == recipient_id), None)
     if recipient is None:
         return AccessDecision.deny(
-            Rule.unknown_purpose, f"recipient {recipient_id!r} is not declared in the policy"
+            Rule.unknown_purpose, "the recipient is not declared in the policy"
         )
     if purpose not in recipient.purposes:
         return AccessDecision.deny(
-            Rule.item_not_in_purpose, f"{recipient_id!r} is not declared for purpose {purpose!r}"
+            Rule.item_not_in_purpose, f"{recipient_id!r} is not declared for this purpose"
         )
     outside = [k for k in keys if k not in recipient.items]
     if outside:
@@ -210,7 +211,7 @@ def _recipient_decision(
     if category is not None and not _consent_holds(ctx, facts, category, purpose):
         return AccessDecision.deny(
             Rule.lawful_basis,
-            f"no {category.value} consent for {recipient_id!r} ({purpose!r})",
+            f"no {category.value} consent for {recipient_id!r}",
         )
     return None
 
@@ -241,13 +242,15 @@ def _audit(
         if decision.allowed
         else Decision.deny(rule, decision.reason)
     )
+    # A purpose the policy does not declare is the caller's text, not a key: keep it out.
+    declared = purpose in ctx.policy.purposes or purpose == STATUTORY_PURPOSE
     ctx.record(
         session,
         actor,
         action,
         audit_decision,
         subject_id=subject_id,
-        purpose=purpose,
+        purpose=purpose if declared else None,
         item_keys=keys,
         details=details,
     )

@@ -25,7 +25,7 @@ def record_event(ctx: VaultContext, subject_id: str, name: str, actor: Actor) ->
     """An event such as ``account_closed`` or ``inquiry_completed``, for the retention rules
     and the lawful bases (a closed account ends the contract)."""
     if name not in BUILTIN_EVENTS and name not in ctx.policy.events:
-        raise InvalidInput(f"event {name!r} is neither built in nor declared by the policy")
+        raise InvalidInput("the event is neither built in nor declared by the policy")
     if name in ("collected", "consent_given", "consent_withdrawn"):
         raise InvalidInput(f"event {name!r} is recorded by the vault itself")
     with ctx.session() as session:
@@ -47,7 +47,7 @@ def correct(ctx: VaultContext, subject_id: str, item_key: str, value: Any, actor
     """Replace a stored value. The old value is overwritten, not kept."""
     item = ctx.policy.items.get(item_key)
     if item is None:
-        raise InvalidInput(f"item {item_key!r} is not declared in the policy")
+        raise InvalidInput("the item is not declared in the policy")
     checked = check_value(item_key, item, value)
     now = ctx.now()
     with ctx.session() as session:
@@ -57,10 +57,11 @@ def correct(ctx: VaultContext, subject_id: str, item_key: str, value: Any, actor
             raise NotFound(f"the subject has no {item_key!r} to correct")
         if stored.archived:
             raise InvalidInput(f"{item_key!r} is kept under a statute and cannot be corrected")
+        sealing_key = ctx.sealing_key(session, subject)
         if item.type is ItemType.password:
-            sealed, hashed = hash_password(value).encode(), True
+            sealed = ctx.seal(sealing_key, subject_id, item_key, hash_password(value).encode())
+            hashed = True
         else:
-            sealing_key = ctx.sealing_key(session, subject)
             sealed, hashed = ctx.seal(sealing_key, subject_id, item_key, checked.data), False
         session.put_item(
             replace(
@@ -105,14 +106,13 @@ def check_password(
     ctx: VaultContext, subject_id: str, item_key: str, password: str, actor: Actor
 ) -> bool:
     with ctx.session() as session:
-        ctx.subject(session, subject_id)
+        subject = ctx.subject(session, subject_id)
         stored = next(iter(session.items(subject_id, [item_key])), None)
-        ok = (
-            stored is not None
-            and stored.hashed
-            and isinstance(password, str)
-            and verify_password(stored.sealed.decode(), password)
-        )
+        ok = False
+        if stored is not None and stored.hashed and isinstance(password, str):
+            key = ctx.sealing_key(session, subject)
+            digest = ctx.open(key, subject_id, item_key, stored.sealed)
+            ok = verify_password(digest.decode(), password)
         ctx.record(
             session,
             actor,
