@@ -210,9 +210,9 @@ def test_rotation_rewraps_every_key_and_the_new_key_alone_reads_everything(
     fresh = open_vault(vault_backend, LocalKeyProvider(new_master), shared)
     read_everything(fresh, ids)
     number = ids[sorted(ids)[7]]
-    assert fresh.find_subjects(IndexKind.email, inquiry(number)["email"].upper(), CLERK) == [
-        sorted(ids)[7]
-    ]
+    assert fresh.find_subjects(
+        IndexKind.email, inquiry(number)["email"].upper(), CLERK, purpose="product.inquiry"
+    ) == [sorted(ids)[7]]
     with pytest.raises(DecryptionFailed):
         open_vault(vault_backend, old, shared).read(next(iter(ids)), ["email"], PURPOSE, CLERK)
     # One audit entry per batch, with counts and key ids only.

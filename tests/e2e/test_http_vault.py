@@ -72,7 +72,12 @@ def test_collect_read_correct_withdraw_over_http(server: Server) -> None:
         )
         assert corrected.status_code == 204
         found = clerk.post(
-            "/v1/subjects/lookup", json={"kind": "email", "value": "SEOYEON.PARK@example.com"}
+            "/v1/subjects/lookup",
+            json={
+                "kind": "email",
+                "value": "SEOYEON.PARK@example.com",
+                "purpose": "product.inquiry",
+            },
         )
         assert found.json() == {"subject_ids": [subject]}
 

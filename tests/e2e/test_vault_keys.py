@@ -157,11 +157,14 @@ def test_rotation_rewraps_every_key_and_the_new_key_alone_reads_everything(home:
         assert key_ids(runtime, ids) == {new_id}
         read_everything(runtime, ids)
         [(subject, number)] = [(s, n) for s, n in ids.items() if n == 77]
-        found = runtime.vault.find_subjects(IndexKind.email, inquiry(77)["email"].upper(), CLERK)
+        found = runtime.vault.find_subjects(
+            IndexKind.email, inquiry(77)["email"].upper(), CLERK, purpose="product.inquiry"
+        )
         assert found == [subject] and number == 77
     finally:
         runtime.close()
-    assert ok(policyvault(home, "subject", "find", "--phone", "+1 202 555 0177", "--actor", "c-1"))
+    lookup = ["subject", "find", "--phone", "+1 202 555 0177", "--purpose", PURPOSE]
+    assert ok(policyvault(home, *lookup, "--actor", CLERK.id))
 
     again = ok(policyvault(home, "keys", "rotate"))
     assert f"master key {new_id}: 0 data keys re-wrapped" in again
@@ -318,7 +321,9 @@ def test_a_copy_of_the_database_taken_before_shredding_is_unreadable_after(
             with pytest.raises(DecryptionFailed):
                 context.sealing_key(session, subject)
         # The subject is still found by the copy's blind index, and not one value is read.
-        found = restored.vault.find_subjects(IndexKind.email, inquiry(0)["email"], CLERK)
+        found = restored.vault.find_subjects(
+            IndexKind.email, inquiry(0)["email"], CLERK, purpose="product.inquiry"
+        )
         assert found == [shredded]
         with pytest.raises(DecryptionFailed):
             restored.vault.read(shredded, ITEMS, PURPOSE, CLERK)

@@ -220,5 +220,7 @@ def find(
     body: FindIn, request: Request, caller: Caller = Depends(allowed("subject.find"))
 ) -> dict[str, list[str]]:
     """Find subjects by email or phone through the blind index (no decryption)."""
-    found = _vault(request).find_subjects(IndexKind(body.kind), body.value, caller.actor)
+    found = _vault(request).find_subjects(
+        IndexKind(body.kind), body.value, caller.actor, purpose=body.purpose
+    )
     return {"subject_ids": found}

@@ -131,6 +131,7 @@ class GuardianConsentIn(Strict):
 class FindIn(Strict):
     kind: Literal["email", "phone"]
     value: str = Field(max_length=320)
+    purpose: str = Field(max_length=200)
 
 
 class GrantIn(Strict):

@@ -211,6 +211,9 @@ def correct(
 @app.command("find")
 def find(
     actor: ActorId,
+    purpose: Annotated[
+        str, typer.Option("--purpose", help="The purpose the lookup serves (needs a grant).")
+    ],
     email: Annotated[str | None, typer.Option("--email", show_default=False)] = None,
     phone: Annotated[str | None, typer.Option("--phone", show_default=False)] = None,
     role: Role = "handler",
@@ -221,7 +224,7 @@ def find(
         fail(BAD_INPUT, "error: give exactly one of --email and --phone")
     kind, text = (IndexKind.email, email) if email is not None else (IndexKind.phone, phone)
     with reported(), opened(home) as runtime:
-        found = runtime.vault.find_subjects(kind, text or "", Actor(actor, role))
+        found = runtime.vault.find_subjects(kind, text or "", Actor(actor, role), purpose=purpose)
     for subject_id in found:
         out.print(subject_id, markup=False)
     if not found:

@@ -6,6 +6,7 @@ HTTP statuses and exit codes in one table of their own, never here.
      │    └── PolicyInvalid               a policy file failed its checks
      ├── NotFound (LookupError)
      └── Refused                          a rule refused an operation
+          └── AccessDenied                no grant for the purpose, ...
 """
 
 from __future__ import annotations
@@ -29,3 +30,9 @@ class NotFound(PolicyVaultError, LookupError):
 
 class Refused(PolicyVaultError):
     code = "refused"
+
+
+class AccessDenied(Refused):
+    """A rule of the policy refused access (reads report theirs as values, not errors)."""
+
+    code = "access_denied"

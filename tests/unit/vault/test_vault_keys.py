@@ -57,6 +57,9 @@ def test_a_lost_shredding_key_is_the_one_opaque_error(megazone: MemoryVault) -> 
 
 def test_the_blind_index_does_not_depend_on_the_master_key(megazone: MemoryVault) -> None:
     subject = inquiry(megazone)
+    megazone.vault.grant(CLERK.id, "product.inquiry", ADMIN)
     context = megazone.vault.context
     context.keys = LocalKeyProvider(generate_key())  # another master key, same index key
-    assert megazone.vault.find_subjects(IndexKind.email, EMAIL, CLERK) == [subject]
+    assert megazone.vault.find_subjects(
+        IndexKind.email, EMAIL, CLERK, purpose="product.inquiry"
+    ) == [subject]

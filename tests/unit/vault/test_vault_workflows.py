@@ -183,14 +183,17 @@ def test_a_revoked_grant_stops_reads(megazone: MemoryVault) -> None:
 
 def test_correction_replaces_the_value_and_the_lookup(megazone: MemoryVault) -> None:
     subject = inquiry(megazone)
-    assert megazone.vault.find_subjects(IndexKind.email, " KIM.MINJI@example.com", CLERK) == [
-        subject
-    ]
+    megazone.vault.grant(CLERK.id, "product.inquiry", ADMIN)
+    assert megazone.vault.find_subjects(
+        IndexKind.email, " KIM.MINJI@example.com", CLERK, purpose="product.inquiry"
+    ) == [subject]
     megazone.vault.correct(subject, "email", "minji.kim@example.com", CLERK)
-    assert megazone.vault.find_subjects(IndexKind.email, EMAIL, CLERK) == []
-    assert megazone.vault.find_subjects(IndexKind.email, "minji.kim@example.com", CLERK) == [
-        subject
-    ]
+    assert (
+        megazone.vault.find_subjects(IndexKind.email, EMAIL, CLERK, purpose="product.inquiry") == []
+    )
+    assert megazone.vault.find_subjects(
+        IndexKind.email, "minji.kim@example.com", CLERK, purpose="product.inquiry"
+    ) == [subject]
     megazone.vault.grant(CLERK.id, "product.inquiry", ADMIN)
     read = megazone.vault.read(subject, ["email"], "product.inquiry", CLERK)
     assert read.values["email"] == b"minji.kim@example.com"
@@ -198,12 +201,15 @@ def test_correction_replaces_the_value_and_the_lookup(megazone: MemoryVault) -> 
 
 def test_shredding_makes_the_subject_unreadable_for_good(megazone: MemoryVault) -> None:
     subject = inquiry(megazone)
+    megazone.vault.grant(CLERK.id, "product.inquiry", ADMIN)
     before = {k: i.sealed for k, i in megazone.store.raw_state().items.items()}
     wrapped = megazone.store.raw_state().keys[subject]
     megazone.vault.shred(subject, ADMIN, reason="retention ended")
     with pytest.raises(SubjectNotFound):
         megazone.vault.read(subject, ["email"], "product.inquiry", CLERK)
-    assert megazone.vault.find_subjects(IndexKind.email, EMAIL, CLERK) == []
+    assert (
+        megazone.vault.find_subjects(IndexKind.email, EMAIL, CLERK, purpose="product.inquiry") == []
+    )
     assert subject not in megazone.store.raw_state().keys
     # A copy of the ciphertext taken before (a backup) cannot be opened with any other key.
     from policyvault.crypto.envelope import open_sealed
@@ -332,6 +338,7 @@ def test_collecting_again_cannot_replace_a_frozen_value(megazone: MemoryVault) -
 
 def test_collecting_again_moves_the_lookup_to_the_new_address(megazone: MemoryVault) -> None:
     subject = inquiry(megazone)
+    megazone.vault.grant(CLERK.id, "product.inquiry", ADMIN)
     megazone.vault.collect(
         "product_inquiry",
         {**INQUIRY, "email": "new.address@example.com"},
@@ -340,10 +347,12 @@ def test_collecting_again_moves_the_lookup_to_the_new_address(megazone: MemoryVa
         APP,
         subject_id=subject,
     )
-    assert megazone.vault.find_subjects(IndexKind.email, EMAIL, CLERK) == []
-    assert megazone.vault.find_subjects(IndexKind.email, "new.address@example.com", CLERK) == [
-        subject
-    ]
+    assert (
+        megazone.vault.find_subjects(IndexKind.email, EMAIL, CLERK, purpose="product.inquiry") == []
+    )
+    assert megazone.vault.find_subjects(
+        IndexKind.email, "new.address@example.com", CLERK, purpose="product.inquiry"
+    ) == [subject]
 
 
 def test_no_account_grants_itself_access(megazone: MemoryVault) -> None:
@@ -358,3 +367,15 @@ def test_half_a_surrogate_pair_is_an_invalid_value(megazone: MemoryVault) -> Non
         megazone.vault.collect(
             "product_inquiry", {**INQUIRY, "contact_person": "\ud800"}, INQUIRY_CONSENTS, WEB, APP
         )
+
+
+def test_a_lookup_needs_a_grant_for_a_declared_purpose(megazone: MemoryVault) -> None:
+    from policyvault.domain.errors import AccessDenied
+
+    inquiry(megazone)
+    with pytest.raises(AccessDenied):
+        megazone.vault.find_subjects(IndexKind.email, EMAIL, CLERK, purpose="product.inquiry")
+    with pytest.raises(AccessDenied):
+        megazone.vault.find_subjects(IndexKind.email, EMAIL, CLERK, purpose="made.up")
+    denied = megazone.audit_entries()[-1].event
+    assert denied.action == "vault.lookup" and not denied.decision.allowed

@@ -140,8 +140,10 @@ class Vault:
     def correct(self, subject_id: str, item_key: str, value: Any, actor: Actor) -> None:
         subjects.correct(self.context, subject_id, item_key, value, actor)
 
-    def find_subjects(self, kind: IndexKind, value: str, actor: Actor) -> list[str]:
-        return subjects.find_subjects(self.context, kind, value, actor)
+    def find_subjects(
+        self, kind: IndexKind, value: str, actor: Actor, *, purpose: str
+    ) -> list[str]:
+        return subjects.find_subjects(self.context, kind, value, actor, purpose=purpose)
 
     def check_password(self, subject_id: str, item_key: str, password: str, actor: Actor) -> bool:
         return subjects.check_password(self.context, subject_id, item_key, password, actor)

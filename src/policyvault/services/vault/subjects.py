@@ -10,7 +10,7 @@ from typing import Any
 from policyvault.crypto.blind_index import IndexKind, blind_index, normalise
 from policyvault.crypto.passwords import hash_password, verify_password
 from policyvault.domain.audit import Actor, Decision
-from policyvault.domain.errors import InvalidInput, NotFound
+from policyvault.domain.errors import AccessDenied, InvalidInput, NotFound
 from policyvault.domain.policy.data import ItemType
 from policyvault.domain.policy.retention import BUILTIN_EVENTS
 from policyvault.domain.vault import SealedItem, SubjectEvent
@@ -83,22 +83,45 @@ def correct(ctx: VaultContext, subject_id: str, item_key: str, value: Any, actor
         )
 
 
-def find_subjects(ctx: VaultContext, kind: IndexKind, raw: str, actor: Actor) -> list[str]:
-    """Subjects with this email or phone number, found by blind index without decrypting."""
+def find_subjects(
+    ctx: VaultContext, kind: IndexKind, raw: str, actor: Actor, *, purpose: str
+) -> list[str]:
+    """Subjects with this email or phone number, found by blind index without decrypting.
+    Knowing whether someone is in the vault is itself personal data: a lookup names a
+    declared purpose the actor holds a live grant for, like a read."""
     digest = blind_index(ctx.blind_index_key, kind, normalise(kind, raw))
     with ctx.session() as session:
-        found = [
-            s
-            for s in session.find_subjects(kind.value, digest)
-            if (subject := session.subject(s)) is not None and subject.shredded_at is None
-        ]
-        ctx.record(
-            session,
-            actor,
-            "vault.lookup",
-            Decision.allow("blind_index", f"lookup by {kind.value}"),
-            details={"kind": kind.value, "found": len(found)},
+        now = ctx.now()
+        declared = purpose in ctx.policy.purposes
+        granted = declared and any(
+            g.purpose == purpose and g.live(now) for g in session.grants(actor.id)
         )
+        if not granted:
+            ctx.record(
+                session,
+                actor,
+                "vault.lookup",
+                Decision.deny("no_grant", "a lookup needs a live grant for a declared purpose"),
+                purpose=purpose if declared else None,
+                details={"kind": kind.value},
+            )
+            found: list[str] | None = None
+        else:
+            found = [
+                s
+                for s in session.find_subjects(kind.value, digest)
+                if (subject := session.subject(s)) is not None and subject.shredded_at is None
+            ]
+            ctx.record(
+                session,
+                actor,
+                "vault.lookup",
+                Decision.allow("blind_index", f"lookup by {kind.value}"),
+                purpose=purpose,
+                details={"kind": kind.value, "found": len(found)},
+            )
+    if found is None:  # raised after the session, so the denial's audit entry is kept
+        raise AccessDenied("a lookup needs a live grant for a declared purpose")
     return found
 
 
