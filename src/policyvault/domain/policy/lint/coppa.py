@@ -7,7 +7,14 @@ from collections.abc import Iterator
 
 from policyvault.domain.policy.data import Sensitivity
 from policyvault.domain.policy.findings import Finding, Severity
-from policyvault.domain.policy.lint.rule import US_COPPA, Check, Rule, listing, section_path
+from policyvault.domain.policy.lint.rule import (
+    US_COPPA,
+    Check,
+    Rule,
+    child_rules,
+    listing,
+    section_path,
+)
 from policyvault.domain.policy.model import Policy
 
 JURISDICTION = US_COPPA
@@ -23,11 +30,7 @@ CHILD_AGE = 13  # 16 CFR §312.2, "child"
 
 
 def no_coppa_child_rule(policy: Policy) -> Iterator[Finding]:
-    rules = [
-        (index, rule)
-        for index, rule in enumerate(policy.children.rules if policy.children else [])
-        if rule.jurisdiction == US_COPPA
-    ]
+    rules = child_rules(policy, US_COPPA)
     if not rules:
         yield NO_COPPA_CHILD_RULE.finding(
             section_path(policy, "children", US_COPPA),

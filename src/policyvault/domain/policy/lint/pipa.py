@@ -22,6 +22,7 @@ from policyvault.domain.policy.lint.rule import (
     Check,
     Rule,
     alternatives,
+    child_rules,
     listing,
     section_path,
 )
@@ -173,11 +174,7 @@ def safety_measures_missing(policy: Policy) -> Iterator[Finding]:
 
 
 def no_child_rule(policy: Policy) -> Iterator[Finding]:
-    rules = [
-        (index, rule)
-        for index, rule in enumerate(policy.children.rules if policy.children else [])
-        if rule.jurisdiction == KR_PIPA
-    ]
+    rules = child_rules(policy, KR_PIPA)
     if not rules:
         yield NO_CHILD_RULE.finding(
             section_path(policy, "children", KR_PIPA),

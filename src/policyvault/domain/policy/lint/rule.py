@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from policyvault.domain.policy.base import REGIONS
 from policyvault.domain.policy.findings import Finding, Path, Severity
 from policyvault.domain.policy.model import Policy
+from policyvault.domain.policy.notice import ChildRule
 
 KR_PIPA = "kr-pipa"
 EU_GDPR = "eu-gdpr"
@@ -78,3 +79,9 @@ def listing(values: Iterable[str]) -> str:
 def alternatives(values: list[str]) -> str:
     """``a``, ``a or b``, ``a, b or c``: in the order given."""
     return " or ".join([", ".join(values[:-1]), values[-1]] if len(values) > 1 else values)
+
+
+def child_rules(policy: Policy, jurisdiction: str) -> list[tuple[int, ChildRule]]:
+    """The policy's children rules for one jurisdiction, with their index in the file."""
+    rules = policy.children.rules if policy.children else []
+    return [(index, rule) for index, rule in enumerate(rules) if rule.jurisdiction == jurisdiction]
