@@ -8,6 +8,8 @@ A vault lives in a home directory (``POLICYVAULT_HOME``, default ``./var``):
     blind-index.key         the blind-index key, wrapped by the master key, 0600
     shredding-keys.db       the subjects' shredding keys, 0600: outside the database, and to
                             be kept out of its backups (docs/keys.md)
+    separate-store.db       SQLite only: the separate store, 0600, what only a statute still
+                            requires (on PostgreSQL: the schema ``policyvault_separate``)
     audit-signing-key.pem   the audit log's Ed25519 key, 0600
     clock.json              sandbox only: the simulated clock's offset
     api-keys.json           API keys (hashes only) and their roles, 0600
@@ -67,6 +69,7 @@ SIGNING_KEY = "audit-signing-key.pem"
 CLOCK = "clock.json"
 API_KEYS = "api-keys.json"
 SHREDDING_KEYS = "shredding-keys.db"
+SEPARATE_STORE = "separate-store.db"
 LEGACY_POLICY = Path("policies") / "v1.yaml"  # where homes made before version records kept it
 INIT_ACTOR = Actor(id="svc.init", role="system")
 
@@ -197,8 +200,10 @@ def open_vault(
     audit_store, vault_store = _stores(config.database_url)
     audit = AuditLog(audit_store, clock, signer=signer)
     shredding_keys: SqliteShreddingKeyStore | None = None
+    separate: Any = None
     try:
         shredding_keys = SqliteShreddingKeyStore(home / SHREDDING_KEYS)
+        separate = _separate_store(home, vault_store.engine)
         _upgrade_if_behind(vault_store.engine)
         version, policy = policy_in_force(vault_store, clock.now()) or _adopt_legacy_policy(
             config, vault_store, audit
@@ -209,6 +214,7 @@ def open_vault(
             keys=keys,
             blind_index_key=blind_index_key,
             shredding_keys=shredding_keys,
+            separate=separate,
             policy=policy,
             clock=clock,
             policy_sha256=version.sha256,
@@ -216,10 +222,13 @@ def open_vault(
         activate_due_versions(context, POLICY_CLOCK)
     except BaseException:
         audit_store.close()
-        if shredding_keys is not None:
-            shredding_keys.close()
+        for opened in (shredding_keys, separate):
+            if opened is not None:
+                opened.close()
         raise
-    return VaultRuntime(config, clock, audit, Vault(context), (audit_store, shredding_keys))
+    return VaultRuntime(
+        config, clock, audit, Vault(context), (audit_store, shredding_keys, separate)
+    )
 
 
 @dataclass(frozen=True)
@@ -369,6 +378,15 @@ def _stores(url: str) -> tuple[Any, Any]:
         engine = postgres_engine(url)
         return PostgresAuditStore(engine, owns_engine=True), PostgresVaultStore(engine)
     raise InvalidInput("the vault runs on sqlite:/// or postgresql:// database URLs")
+
+
+def _separate_store(home: Path, engine: Any) -> Any:
+    """Its own SQLite file beside a SQLite vault; its own schema in a PostgreSQL one."""
+    from policyvault.storage.separate_sql import SqlSeparateStore
+
+    if engine.dialect.name == "sqlite":
+        return SqlSeparateStore.sqlite(home / SEPARATE_STORE)
+    return SqlSeparateStore.postgres(engine)
 
 
 def _upgrade(url: str) -> None:

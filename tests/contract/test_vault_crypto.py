@@ -30,6 +30,7 @@ from policyvault.services.vault import ConsentChoice, Evidence, Vault, VaultCont
 from policyvault.services.vault.keys import rewrap_data_keys
 from policyvault.storage.audit_sql import PostgresAuditStore
 from policyvault.storage.migrate import upgrade_database
+from policyvault.storage.separate_memory import InMemorySeparateStore
 from policyvault.storage.shredding_keys_memory import InMemoryShreddingKeyStore
 from policyvault.storage.vault_sql import PostgresVaultStore
 
@@ -80,6 +81,7 @@ def vault_on(store: Any, audit_store: Any, keys: KeyProvider, shared: Keys) -> V
             keys=keys,
             blind_index_key=shared.blind_index_key,
             shredding_keys=shared.shredding_keys,
+            separate=InMemorySeparateStore(),
             policy=POLICY,
             clock=clock,
         )

@@ -222,7 +222,16 @@ def test_a_home_made_before_version_records_keeps_its_policy(tmp_path: Path) -> 
     engine = sqlite_engine(home / "policyvault.db")
     try:
         with engine.begin() as conn:  # back to how revision 0001 left it
-            conn.execute(text("DROP TABLE vault_policy_versions"))
+            for table in (
+                "vault_policy_versions",
+                "vault_records",
+                "vault_retention_tasks",
+                "vault_holds",
+                "vault_certificates",
+                "vault_anonymised",
+                "vault_settings",
+            ):
+                conn.execute(text(f"DROP TABLE {table}"))
             conn.execute(text("UPDATE alembic_version SET version_num = '0001'"))
     finally:
         engine.dispose()

@@ -19,6 +19,13 @@ from policyvault.domain.audit import (
 )
 from policyvault.domain.consent import ConsentEvent
 from policyvault.domain.policy_versions import PolicyVersion
+from policyvault.domain.retention import (
+    Certificate,
+    Hold,
+    RetentionTask,
+    StoredRecord,
+    TaskStatus,
+)
 from policyvault.domain.vault import (
     Disclosure,
     ItemFreeze,
@@ -28,7 +35,15 @@ from policyvault.domain.vault import (
     SubjectEvent,
 )
 
-__all__ = ["AuditReader", "AuditStore", "ShreddingKeyStore", "VaultSession", "VaultStore"]
+__all__ = [
+    "AuditReader",
+    "AuditStore",
+    "SeparateSession",
+    "SeparateStore",
+    "ShreddingKeyStore",
+    "VaultSession",
+    "VaultStore",
+]
 
 
 class AuditReader(Protocol):
@@ -155,10 +170,118 @@ class VaultSession(Protocol):
         """Record that the version went into force at ``at``; False if it already had (or
         there is no such version)."""
 
+    # statutory records in ordinary use (those kept for a statute alone are in the separate
+    # store)
+    def add_record(self, record: StoredRecord) -> None: ...
+    def records(self, subject_id: str) -> list[StoredRecord]: ...
+    def delete_records(self, subject_id: str, ids: Sequence[str]) -> int: ...
+
+    # retention work: stored deadlines and their progress
+    def tasks(self, subject_id: str) -> list[RetentionTask]: ...
+    def put_task(self, task: RetentionTask) -> None:
+        """Insert the task, or replace the one with its id."""
+
+    def delete_tasks(self, ids: Sequence[str]) -> None: ...
+    def claim_tasks(
+        self,
+        statuses: Sequence[TaskStatus],
+        *,
+        ended_by: datetime | None,
+        limit: int,
+    ) -> list[RetentionTask]:
+        """Tasks in these statuses, not held, whose end is at or before ``ended_by`` (any end
+        when None), earliest end first, locked for this transaction: a row another
+        transaction has claimed is skipped (``FOR UPDATE SKIP LOCKED``; SQLite serialises
+        writers instead)."""
+
+    def find_tasks(
+        self,
+        statuses: Sequence[TaskStatus],
+        *,
+        due_before: datetime | None = None,
+        batch_id: str | None = None,
+        record_type: str | None = None,
+        ended_by: datetime | None = None,
+        uncertified: bool = False,
+        after_id: str | None = None,
+        limit: int = 1000,
+    ) -> list[RetentionTask]:
+        """Tasks in these statuses matching every filter given, by id, a page at a time."""
+
+    def mark_tasks(
+        self,
+        ids: Sequence[str],
+        status: TaskStatus,
+        *,
+        at: datetime,
+        batch_id: str | None = None,
+        decided_by: str | None = None,
+        note: str | None = None,
+    ) -> int:
+        """Move these tasks to ``status`` in one statement. ``at`` is the decision time for
+        approvals and rejections, the completion time for ``done``; ``batch_id`` is set when
+        given."""
+
+    def set_certificate(self, batch_id: str, certificate_id: str) -> int:
+        """Name the certificate on every done, uncertified task of the batch."""
+
+    def count_tasks(
+        self,
+        statuses: Sequence[TaskStatus],
+        *,
+        due_before: datetime | None = None,
+        held: bool | None = None,
+    ) -> dict[str, int]:
+        """How many tasks there are in each of these statuses (due before ``due_before``,
+        held or not, when given)."""
+
+    # legal holds
+    def add_hold(self, hold: Hold) -> None: ...
+    def release_hold(self, hold_id: str, at: datetime, by: str) -> bool:
+        """False when there is no such active hold."""
+
+    def hold(self, hold_id: str) -> Hold | None: ...
+    def holds(self, *, active_only: bool = True) -> list[Hold]: ...
+    def holds_for(self, subject_id: str) -> list[Hold]:
+        """Active holds on this subject, and every active hold on a record type."""
+
+    # destruction certificates and anonymous statistics
+    def add_certificate(self, certificate: Certificate) -> bool:
+        """False (and nothing stored) when the batch already has its certificate."""
+
+    def certificate(self, certificate_id: str) -> Certificate | None: ...
+    def certificates(self, limit: int = 100) -> list[Certificate]:
+        """The latest certificates, newest first."""
+
+    def count_anonymised(self, item_key: str, count: int) -> None: ...
+    def anonymised_counts(self) -> dict[str, int]: ...
+
+    # the vault's own settings (which policy version the stored deadlines follow)
+    def setting(self, key: str) -> str | None: ...
+    def put_setting(self, key: str, value: str) -> None: ...
+
 
 class VaultStore(Protocol):
     def session(self) -> AbstractContextManager[VaultSession]:
         """A transaction: committed when the block ends, rolled back if it raises."""
+
+
+class SeparateSession(Protocol):
+    """One transaction on the separate store: what only a statute still requires, apart from
+    the live data (PIPA Art 21(3)) and readable for the statutory purpose alone. It commits on
+    its own: moves and destructions are written so that a crash between the two stores leaves
+    work the next sweep finishes (an item in both stores is moved again, not lost)."""
+
+    def put_item(self, item: SealedItem) -> None: ...
+    def items(self, subject_id: str, keys: Sequence[str] | None = None) -> list[SealedItem]: ...
+    def delete_items(self, subject_id: str, keys: Sequence[str]) -> int: ...
+    def put_record(self, record: StoredRecord) -> None: ...
+    def records(self, subject_id: str) -> list[StoredRecord]: ...
+    def delete_records(self, subject_id: str, ids: Sequence[str]) -> int: ...
+
+
+class SeparateStore(Protocol):
+    def session(self) -> AbstractContextManager[SeparateSession]: ...
 
 
 class ShreddingKeyStore(Protocol):

@@ -15,6 +15,13 @@ from policyvault.domain.access import Grant
 from policyvault.domain.consent import ConsentEvent
 from policyvault.domain.errors import NotFound
 from policyvault.domain.policy_versions import PolicyVersion
+from policyvault.domain.retention import (
+    Certificate,
+    Hold,
+    RetentionTask,
+    StoredRecord,
+    TaskStatus,
+)
 from policyvault.domain.vault import (
     Disclosure,
     ItemFreeze,
@@ -39,6 +46,12 @@ class _State:
     grants: dict[str, Grant] = field(default_factory=dict)
     disclosures: list[Disclosure] = field(default_factory=list)
     policy_versions: dict[int, tuple[PolicyVersion, str]] = field(default_factory=dict)
+    records: dict[str, StoredRecord] = field(default_factory=dict)
+    tasks: dict[str, RetentionTask] = field(default_factory=dict)
+    holds: dict[str, Hold] = field(default_factory=dict)
+    certificates: dict[str, Certificate] = field(default_factory=dict)
+    anonymised: dict[str, int] = field(default_factory=dict)
+    settings: dict[str, str] = field(default_factory=dict)
 
 
 class InMemoryVaultStore:
@@ -208,3 +221,182 @@ class InMemoryVaultSession:
             return False
         self._s.policy_versions[number] = (replace(stored[0], activated_at=at), stored[1])
         return True
+
+    # statutory records ---------------------------------------------------------------------------
+
+    def add_record(self, record: StoredRecord) -> None:
+        self._s.records[record.id] = record
+
+    def records(self, subject_id: str) -> list[StoredRecord]:
+        found = [r for r in self._s.records.values() if r.subject_id == subject_id]
+        return sorted(found, key=lambda r: (r.occurred_at, r.id))
+
+    def delete_records(self, subject_id: str, ids: Sequence[str]) -> int:
+        gone = [
+            i
+            for i in ids
+            if (r := self._s.records.get(i)) is not None and r.subject_id == subject_id
+        ]
+        for i in gone:
+            del self._s.records[i]
+        return len(gone)
+
+    # retention work -----------------------------------------------------------------------------
+
+    def tasks(self, subject_id: str) -> list[RetentionTask]:
+        return sorted(
+            (t for t in self._s.tasks.values() if t.subject_id == subject_id), key=lambda t: t.id
+        )
+
+    def put_task(self, task: RetentionTask) -> None:
+        self._s.tasks[task.id] = task
+
+    def delete_tasks(self, ids: Sequence[str]) -> None:
+        for i in ids:
+            self._s.tasks.pop(i, None)
+
+    def claim_tasks(
+        self, statuses: Sequence[TaskStatus], *, ended_by: datetime | None, limit: int
+    ) -> list[RetentionTask]:
+        found = [
+            t
+            for t in self._s.tasks.values()
+            if t.status in statuses
+            and not t.deadline.held
+            and (ended_by is None or t.deadline.end_at <= ended_by)
+        ]
+        return sorted(found, key=lambda t: (t.deadline.end_at, t.id))[:limit]
+
+    def find_tasks(
+        self,
+        statuses: Sequence[TaskStatus],
+        *,
+        due_before: datetime | None = None,
+        batch_id: str | None = None,
+        record_type: str | None = None,
+        ended_by: datetime | None = None,
+        uncertified: bool = False,
+        after_id: str | None = None,
+        limit: int = 1000,
+    ) -> list[RetentionTask]:
+        found = [
+            t
+            for t in self._s.tasks.values()
+            if t.status in statuses
+            and (due_before is None or t.deadline.due_at < due_before)
+            and (batch_id is None or t.batch_id == batch_id)
+            and (record_type is None or t.deadline.record_type == record_type)
+            and (not uncertified or t.certificate_id is None)
+            and (ended_by is None or t.deadline.end_at <= ended_by)
+            and (after_id is None or t.id > after_id)
+        ]
+        return sorted(found, key=lambda t: t.id)[:limit]
+
+    def mark_tasks(
+        self,
+        ids: Sequence[str],
+        status: TaskStatus,
+        *,
+        at: datetime,
+        batch_id: str | None = None,
+        decided_by: str | None = None,
+        note: str | None = None,
+    ) -> int:
+        changed = 0
+        for task_id in ids:
+            task = self._s.tasks.get(task_id)
+            if task is None:
+                continue
+            if status is TaskStatus.done:
+                task = replace(task, status=status, done_at=at)
+            else:
+                task = replace(task, status=status, decided_at=at, decided_by=decided_by)
+            if batch_id is not None:
+                task = replace(task, batch_id=batch_id)
+            if note is not None:
+                task = replace(task, note=note)
+            self._s.tasks[task_id] = task
+            changed += 1
+        return changed
+
+    def set_certificate(self, batch_id: str, certificate_id: str) -> int:
+        changed = 0
+        for task_id, task in list(self._s.tasks.items()):
+            if (
+                task.batch_id == batch_id
+                and task.status is TaskStatus.done
+                and task.certificate_id is None
+            ):
+                self._s.tasks[task_id] = replace(task, certificate_id=certificate_id)
+                changed += 1
+        return changed
+
+    def count_tasks(
+        self,
+        statuses: Sequence[TaskStatus],
+        *,
+        due_before: datetime | None = None,
+        held: bool | None = None,
+    ) -> dict[str, int]:
+        counts = {s.value: 0 for s in statuses}
+        for t in self._s.tasks.values():
+            if (
+                t.status in statuses
+                and (due_before is None or t.deadline.due_at < due_before)
+                and (held is None or t.deadline.held is held)
+            ):
+                counts[t.status.value] += 1
+        return counts
+
+    # holds --------------------------------------------------------------------------------------
+
+    def add_hold(self, hold: Hold) -> None:
+        self._s.holds[hold.id] = hold
+
+    def release_hold(self, hold_id: str, at: datetime, by: str) -> bool:
+        hold = self._s.holds.get(hold_id)
+        if hold is None or hold.released_at is not None:
+            return False
+        self._s.holds[hold_id] = replace(hold, released_at=at, released_by=by)
+        return True
+
+    def hold(self, hold_id: str) -> Hold | None:
+        return self._s.holds.get(hold_id)
+
+    def holds(self, *, active_only: bool = True) -> list[Hold]:
+        found = [h for h in self._s.holds.values() if h.active or not active_only]
+        return sorted(found, key=lambda h: (h.placed_at, h.id))
+
+    def holds_for(self, subject_id: str) -> list[Hold]:
+        return [
+            h
+            for h in self.holds()
+            if h.subject_id == subject_id or (h.subject_id is None and h.record_type is not None)
+        ]
+
+    # certificates, statistics, settings ----------------------------------------------------------
+
+    def add_certificate(self, certificate: Certificate) -> bool:
+        if any(c.batch_id == certificate.batch_id for c in self._s.certificates.values()):
+            return False
+        self._s.certificates[certificate.id] = certificate
+        return True
+
+    def certificate(self, certificate_id: str) -> Certificate | None:
+        return self._s.certificates.get(certificate_id)
+
+    def certificates(self, limit: int = 100) -> list[Certificate]:
+        ordered = sorted(self._s.certificates.values(), key=lambda c: (c.issued_at, c.id))
+        return list(reversed(ordered))[:limit]
+
+    def count_anonymised(self, item_key: str, count: int) -> None:
+        self._s.anonymised[item_key] = self._s.anonymised.get(item_key, 0) + count
+
+    def anonymised_counts(self) -> dict[str, int]:
+        return dict(sorted(self._s.anonymised.items()))
+
+    def setting(self, key: str) -> str | None:
+        return self._s.settings.get(key)
+
+    def put_setting(self, key: str, value: str) -> None:
+        self._s.settings[key] = value

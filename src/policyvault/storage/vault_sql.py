@@ -17,6 +17,13 @@ Tables (created by the Alembic migrations in ``policyvault.storage.migrations``)
     vault_disclosures     who received which items (``item_keys`` as JSON text)
     vault_policy_versions the policy's versions and their YAML text, by number: inserted once,
                           then only ``activated_at_us`` is ever set (once)
+    vault_records         statutory records in ordinary use, sealed like items
+    vault_retention_tasks stored deadlines and their progress (scheduled, queued, done ...),
+                          found by the (status, held, end_at_us) index
+    vault_holds           legal holds on a subject or a record type
+    vault_certificates    destruction certificates, one per batch (JSON body)
+    vault_anonymised      how many values of each item were anonymised: statistics, no subject
+    vault_settings        the vault's own key/value settings
 
 Times are stored as integer microseconds since the Unix epoch, like the audit store, and come
 back as timezone-aware UTC datetimes equal to what was written. Lists come back in the order
@@ -50,6 +57,7 @@ from sqlalchemy import (
     Text,
     UniqueConstraint,
     delete,
+    func,
     insert,
     select,
     update,
@@ -63,6 +71,16 @@ from policyvault.domain.consent import ConsentAction, ConsentEvent, ConsentGiver
 from policyvault.domain.errors import InvalidInput, NotFound
 from policyvault.domain.policy.data import ConsentCategory
 from policyvault.domain.policy_versions import PolicyVersion
+from policyvault.domain.retention import (
+    Action,
+    Certificate,
+    Deadline,
+    Hold,
+    RetentionTask,
+    StoredRecord,
+    TargetKind,
+    TaskStatus,
+)
 from policyvault.domain.vault import (
     Disclosure,
     ItemFreeze,
@@ -234,11 +252,96 @@ policy_versions = Table(
     Column("text", Text, nullable=False),  # the YAML, as scheduled
 )
 
+records = Table(
+    "vault_records",
+    metadata,
+    Column("id", _key(), primary_key=True),
+    Column("subject_id", _key(), nullable=False),
+    Column("record_type", String(128), nullable=False),
+    Column("occurred_at_us", BigInteger, nullable=False),
+    Column("sealed", LargeBinary, nullable=False),
+    Column("recorded_at_us", BigInteger, nullable=False),
+    Index("ix_vault_records_subject_id", "subject_id"),
+)
+
+OPEN_STATUS_VALUES = ("scheduled", "awaiting_approval", "approved", "rejected")
+
+tasks = Table(
+    "vault_retention_tasks",
+    metadata,
+    Column("id", _key(), primary_key=True),
+    Column("subject_id", _key(), nullable=False),
+    Column("target_kind", String(32), nullable=False),
+    Column("target_key", _key(), nullable=False),
+    Column("action", String(32), nullable=False),
+    Column("end_at_us", BigInteger, nullable=False),
+    Column("due_at_us", BigInteger, nullable=False),
+    Column("rule", Text, nullable=False),
+    Column("record_type", String(128), nullable=True),
+    Column("held", Boolean, nullable=False),
+    Column("hold_ids", Text, nullable=False),  # JSON array
+    Column("status", String(32), nullable=False),
+    Column("batch_id", _key(), nullable=True),
+    Column("decided_by", Text, nullable=True),
+    Column("decided_at_us", BigInteger, nullable=True),
+    Column("note", Text, nullable=True),
+    Column("done_at_us", BigInteger, nullable=True),
+    Column("certificate_id", _key(), nullable=True),
+    Index("ix_vault_retention_tasks_subject_id", "subject_id"),
+    Index("ix_vault_retention_tasks_due_work", "status", "held", "end_at_us"),
+    Index("ix_vault_retention_tasks_status_due_at_us", "status", "due_at_us"),
+    Index("ix_vault_retention_tasks_batch_id", "batch_id"),
+    Index("ix_vault_retention_tasks_status_certificate_id", "status", "certificate_id"),
+    Index("ix_vault_retention_tasks_record_type", "record_type"),
+)
+
+holds = Table(
+    "vault_holds",
+    metadata,
+    Column("id", _key(), primary_key=True),
+    Column("reason", String(128), nullable=False),
+    Column("reference", Text, nullable=False),
+    Column("placed_at_us", BigInteger, nullable=False),
+    Column("placed_by", Text, nullable=False),
+    Column("subject_id", _key(), nullable=True),
+    Column("record_type", String(128), nullable=True),
+    Column("released_at_us", BigInteger, nullable=True),
+    Column("released_by", Text, nullable=True),
+    Index("ix_vault_holds_subject_id", "subject_id"),
+)
+
+certificates = Table(
+    "vault_certificates",
+    metadata,
+    Column("id", _key(), primary_key=True),
+    Column("batch_id", _key(), nullable=False),
+    Column("issued_at_us", BigInteger, nullable=False),
+    Column("body", Text, nullable=False),  # JSON
+    UniqueConstraint("batch_id", name="uq_vault_certificates_batch_id"),
+    Index("ix_vault_certificates_issued_at_us", "issued_at_us"),
+)
+
+anonymised = Table(
+    "vault_anonymised",
+    metadata,
+    Column("item_key", _key(), primary_key=True),
+    Column("count", BigInteger, nullable=False),
+)
+
+settings = Table(
+    "vault_settings",
+    metadata,
+    Column("key", _key(), primary_key=True),
+    Column("value", Text, nullable=False),
+)
+
 
 # --- the stores ----------------------------------------------------------------------------------
 
 
 class SqlVaultStore:
+    skip_locked = False  # whether claims may skip rows another transaction has locked
+
     """The shared implementation; use :class:`SqliteVaultStore` or :class:`PostgresVaultStore`
     on the engine of the audit store (the two share one database)."""
 
@@ -254,7 +357,7 @@ class SqlVaultStore:
     def session(self) -> Iterator[SqlVaultSession]:
         """One transaction: committed when the block ends, rolled back if it raises."""
         with self.engine.begin() as conn:
-            yield SqlVaultSession(conn, self._dialect_insert)
+            yield SqlVaultSession(conn, self._dialect_insert, skip_locked=self.skip_locked)
 
     def _dialect_insert(self, table: Table) -> Any:
         """An INSERT with ``on_conflict_do_update`` / ``on_conflict_do_nothing``."""
@@ -271,6 +374,8 @@ class SqliteVaultStore(SqlVaultStore):
 
 class PostgresVaultStore(SqlVaultStore):
     """On a psycopg 3 engine; sessions run at the engine's isolation level (READ COMMITTED)."""
+
+    skip_locked = True
 
     def _dialect_insert(self, table: Table) -> Any:
         return postgresql.insert(table)
@@ -290,9 +395,16 @@ def sql_vault_store(engine: Engine) -> SqlVaultStore:
 
 
 class SqlVaultSession:
-    def __init__(self, conn: Connection, dialect_insert: Callable[[Table], Any]) -> None:
+    def __init__(
+        self,
+        conn: Connection,
+        dialect_insert: Callable[[Table], Any],
+        *,
+        skip_locked: bool = False,
+    ) -> None:
         self._conn = conn
         self._insert = dialect_insert
+        self._skip_locked = skip_locked
 
     @property
     def audit_connection(self) -> object:
@@ -635,6 +747,217 @@ class SqlVaultSession:
         )
         return bool(self._conn.execute(stmt).rowcount)
 
+    # statutory records --------------------------------------------------------------------------
+
+    def add_record(self, record: StoredRecord) -> None:
+        self._conn.execute(insert(records).values(**_record_row(record)))
+
+    def records(self, subject_id: str) -> list[StoredRecord]:
+        c = records.c
+        stmt = select(records).where(c.subject_id == subject_id).order_by(c.occurred_at_us, c.id)
+        return [_record(row) for row in self._conn.execute(stmt)]
+
+    def delete_records(self, subject_id: str, ids: Sequence[str]) -> int:
+        c = records.c
+        stmt = delete(records).where(c.subject_id == subject_id, c.id.in_(list(ids)))
+        return int(self._conn.execute(stmt).rowcount)
+
+    # retention work -----------------------------------------------------------------------------
+
+    def tasks(self, subject_id: str) -> list[RetentionTask]:
+        stmt = select(tasks).where(tasks.c.subject_id == subject_id).order_by(tasks.c.id)
+        return [_task(row) for row in self._conn.execute(stmt)]
+
+    def put_task(self, task: RetentionTask) -> None:
+        self._upsert(tasks, _task_row(task), conflict=("id",))
+
+    def delete_tasks(self, ids: Sequence[str]) -> None:
+        if ids:
+            self._conn.execute(delete(tasks).where(tasks.c.id.in_(list(ids))))
+
+    def claim_tasks(
+        self, statuses: Sequence[TaskStatus], *, ended_by: datetime | None, limit: int
+    ) -> list[RetentionTask]:
+        c = tasks.c
+        stmt = select(tasks).where(c.status.in_([s.value for s in statuses]), c.held.is_(False))
+        if ended_by is not None:
+            stmt = stmt.where(c.end_at_us <= _to_us(ended_by))
+        stmt = stmt.order_by(c.end_at_us, c.id).limit(limit)
+        if self._skip_locked:
+            stmt = stmt.with_for_update(skip_locked=True)
+        return [_task(row) for row in self._conn.execute(stmt)]
+
+    def find_tasks(
+        self,
+        statuses: Sequence[TaskStatus],
+        *,
+        due_before: datetime | None = None,
+        batch_id: str | None = None,
+        record_type: str | None = None,
+        ended_by: datetime | None = None,
+        uncertified: bool = False,
+        after_id: str | None = None,
+        limit: int = 1000,
+    ) -> list[RetentionTask]:
+        c = tasks.c
+        stmt = select(tasks).where(c.status.in_([s.value for s in statuses]))
+        if due_before is not None:
+            stmt = stmt.where(c.due_at_us < _to_us(due_before))
+        if batch_id is not None:
+            stmt = stmt.where(c.batch_id == batch_id)
+        if record_type is not None:
+            stmt = stmt.where(c.record_type == record_type)
+        if ended_by is not None:
+            stmt = stmt.where(c.end_at_us <= _to_us(ended_by))
+        if uncertified:
+            stmt = stmt.where(c.certificate_id.is_(None))
+        if after_id is not None:
+            stmt = stmt.where(c.id > after_id)
+        return [_task(row) for row in self._conn.execute(stmt.order_by(c.id).limit(limit))]
+
+    def mark_tasks(
+        self,
+        ids: Sequence[str],
+        status: TaskStatus,
+        *,
+        at: datetime,
+        batch_id: str | None = None,
+        decided_by: str | None = None,
+        note: str | None = None,
+    ) -> int:
+        if not ids:
+            return 0
+        values: dict[str, Any] = {"status": status.value}
+        if status is TaskStatus.done:
+            values["done_at_us"] = _to_us(at)
+        else:
+            values["decided_at_us"] = _to_us(at)
+            values["decided_by"] = decided_by
+        if batch_id is not None:
+            values["batch_id"] = batch_id
+        if note is not None:
+            values["note"] = note
+        stmt = update(tasks).where(tasks.c.id.in_(list(ids))).values(**values)
+        return int(self._conn.execute(stmt).rowcount)
+
+    def set_certificate(self, batch_id: str, certificate_id: str) -> int:
+        c = tasks.c
+        stmt = (
+            update(tasks)
+            .where(
+                c.batch_id == batch_id,
+                c.status == TaskStatus.done.value,
+                c.certificate_id.is_(None),
+            )
+            .values(certificate_id=certificate_id)
+        )
+        return int(self._conn.execute(stmt).rowcount)
+
+    def count_tasks(
+        self,
+        statuses: Sequence[TaskStatus],
+        *,
+        due_before: datetime | None = None,
+        held: bool | None = None,
+    ) -> dict[str, int]:
+        c = tasks.c
+        stmt = select(c.status, func.count()).where(c.status.in_([s.value for s in statuses]))
+        if due_before is not None:
+            stmt = stmt.where(c.due_at_us < _to_us(due_before))
+        if held is not None:
+            stmt = stmt.where(c.held.is_(held))
+        stmt = stmt.group_by(c.status)
+        counts = {s.value: 0 for s in statuses}
+        for status, count in self._conn.execute(stmt):
+            counts[status] = int(count)
+        return counts
+
+    # holds --------------------------------------------------------------------------------------
+
+    def add_hold(self, hold: Hold) -> None:
+        self._conn.execute(
+            insert(holds).values(
+                id=hold.id,
+                reason=hold.reason,
+                reference=hold.reference,
+                placed_at_us=_to_us(hold.placed_at),
+                placed_by=hold.placed_by,
+                subject_id=hold.subject_id,
+                record_type=hold.record_type,
+                released_at_us=_to_us_or_none(hold.released_at),
+                released_by=hold.released_by,
+            )
+        )
+
+    def release_hold(self, hold_id: str, at: datetime, by: str) -> bool:
+        c = holds.c
+        stmt = (
+            update(holds)
+            .where(c.id == hold_id, c.released_at_us.is_(None))
+            .values(released_at_us=_to_us(at), released_by=by)
+        )
+        return bool(self._conn.execute(stmt).rowcount)
+
+    def hold(self, hold_id: str) -> Hold | None:
+        row = self._conn.execute(select(holds).where(holds.c.id == hold_id)).one_or_none()
+        return None if row is None else _hold(row)
+
+    def holds(self, *, active_only: bool = True) -> list[Hold]:
+        c = holds.c
+        stmt = select(holds)
+        if active_only:
+            stmt = stmt.where(c.released_at_us.is_(None))
+        return [_hold(row) for row in self._conn.execute(stmt.order_by(c.placed_at_us, c.id))]
+
+    def holds_for(self, subject_id: str) -> list[Hold]:
+        c = holds.c
+        stmt = select(holds).where(
+            c.released_at_us.is_(None),
+            (c.subject_id == subject_id) | (c.subject_id.is_(None) & c.record_type.is_not(None)),
+        )
+        return [_hold(row) for row in self._conn.execute(stmt.order_by(c.placed_at_us, c.id))]
+
+    # certificates, statistics, settings ----------------------------------------------------------
+
+    def add_certificate(self, certificate: Certificate) -> bool:
+        stmt = self._insert(certificates).values(
+            id=certificate.id,
+            batch_id=certificate.batch_id,
+            issued_at_us=_to_us(certificate.issued_at),
+            body=json.dumps(certificate.body, sort_keys=True, ensure_ascii=False),
+        )
+        return bool(self._conn.execute(stmt.on_conflict_do_nothing()).rowcount)
+
+    def certificate(self, certificate_id: str) -> Certificate | None:
+        stmt = select(certificates).where(certificates.c.id == certificate_id)
+        row = self._conn.execute(stmt).one_or_none()
+        return None if row is None else _certificate(row)
+
+    def certificates(self, limit: int = 100) -> list[Certificate]:
+        c = certificates.c
+        stmt = select(certificates).order_by(c.issued_at_us.desc(), c.id.desc()).limit(limit)
+        return [_certificate(row) for row in self._conn.execute(stmt)]
+
+    def count_anonymised(self, item_key: str, count: int) -> None:
+        stmt = self._insert(anonymised).values(item_key=item_key, count=count)
+        self._conn.execute(
+            stmt.on_conflict_do_update(
+                index_elements=["item_key"], set_={"count": anonymised.c.count + count}
+            )
+        )
+
+    def anonymised_counts(self) -> dict[str, int]:
+        stmt = select(anonymised).order_by(anonymised.c.item_key)
+        return {row.item_key: int(row._mapping["count"]) for row in self._conn.execute(stmt)}
+
+    def setting(self, key: str) -> str | None:
+        stmt = select(settings.c.value).where(settings.c.key == key)
+        found = self._conn.execute(stmt).scalar_one_or_none()
+        return None if found is None else str(found)
+
+    def put_setting(self, key: str, value: str) -> None:
+        self._upsert(settings, {"key": key, "value": value}, conflict=("key",))
+
 
 # --- rows ----------------------------------------------------------------------------------------
 
@@ -689,6 +1012,100 @@ def _consent(row: Row[Any]) -> ConsentEvent:
         channel=row.channel,
         given_by=ConsentGiver(row.given_by),
         evidence=tuple((str(kind), str(ref)) for kind, ref in json.loads(row.evidence)),
+    )
+
+
+def _record_row(record: StoredRecord) -> dict[str, Any]:
+    return {
+        "id": record.id,
+        "subject_id": record.subject_id,
+        "record_type": record.record_type,
+        "occurred_at_us": _to_us(record.occurred_at),
+        "sealed": record.sealed,
+        "recorded_at_us": _to_us(record.recorded_at),
+    }
+
+
+def _record(row: Row[Any]) -> StoredRecord:
+    return StoredRecord(
+        id=row.id,
+        subject_id=row.subject_id,
+        record_type=row.record_type,
+        occurred_at=_from_us(row.occurred_at_us),
+        sealed=bytes(row.sealed),
+        recorded_at=_from_us(row.recorded_at_us),
+    )
+
+
+def _task_row(task: RetentionTask) -> dict[str, Any]:
+    d = task.deadline
+    return {
+        "id": task.id,
+        "subject_id": d.subject_id,
+        "target_kind": d.target_kind.value,
+        "target_key": d.target_key,
+        "action": d.action.value,
+        "end_at_us": _to_us(d.end_at),
+        "due_at_us": _to_us(d.due_at),
+        "rule": d.rule,
+        "record_type": d.record_type,
+        "held": d.held,
+        "hold_ids": _json(d.hold_ids),
+        "status": task.status.value,
+        "batch_id": task.batch_id,
+        "decided_by": task.decided_by,
+        "decided_at_us": _to_us_or_none(task.decided_at),
+        "note": task.note,
+        "done_at_us": _to_us_or_none(task.done_at),
+        "certificate_id": task.certificate_id,
+    }
+
+
+def _task(row: Row[Any]) -> RetentionTask:
+    return RetentionTask(
+        id=row.id,
+        deadline=Deadline(
+            subject_id=row.subject_id,
+            target_kind=TargetKind(row.target_kind),
+            target_key=row.target_key,
+            action=Action(row.action),
+            end_at=_from_us(row.end_at_us),
+            due_at=_from_us(row.due_at_us),
+            rule=row.rule,
+            record_type=row.record_type,
+            held=bool(row.held),
+            hold_ids=tuple(json.loads(row.hold_ids)),
+        ),
+        status=TaskStatus(row.status),
+        batch_id=row.batch_id,
+        decided_by=row.decided_by,
+        decided_at=_from_us_or_none(row.decided_at_us),
+        note=row.note,
+        done_at=_from_us_or_none(row.done_at_us),
+        certificate_id=row.certificate_id,
+    )
+
+
+def _hold(row: Row[Any]) -> Hold:
+    return Hold(
+        id=row.id,
+        reason=row.reason,
+        reference=row.reference,
+        placed_at=_from_us(row.placed_at_us),
+        placed_by=row.placed_by,
+        subject_id=row.subject_id,
+        record_type=row.record_type,
+        released_at=_from_us_or_none(row.released_at_us),
+        released_by=row.released_by,
+    )
+
+
+def _certificate(row: Row[Any]) -> Certificate:
+    return Certificate(
+        id=row.id,
+        batch_id=row.batch_id,
+        issued_at=_from_us(row.issued_at_us),
+        body=json.loads(row.body),
     )
 
 

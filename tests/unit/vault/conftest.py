@@ -15,6 +15,7 @@ from policyvault.services.audit import AuditLog
 from policyvault.services.policy_files import load_policy
 from policyvault.services.vault import Vault, VaultContext
 from policyvault.storage.audit_memory import InMemoryAuditStore
+from policyvault.storage.separate_memory import InMemorySeparateStore
 from policyvault.storage.shredding_keys_memory import InMemoryShreddingKeyStore
 from policyvault.storage.vault_memory import InMemoryVaultStore
 
@@ -35,6 +36,7 @@ class MemoryVault:
         self.audit = AuditLog(self.audit_store, self.clock)
         self.keys = LocalKeyProvider(generate_key())
         self.shredding_keys = InMemoryShreddingKeyStore()
+        self.separate = InMemorySeparateStore()
         self.vault = Vault(
             VaultContext(
                 store=self.store,
@@ -42,6 +44,7 @@ class MemoryVault:
                 keys=self.keys,
                 blind_index_key=generate_key(),
                 shredding_keys=self.shredding_keys,
+                separate=self.separate,
                 policy=load_policy(path or EXAMPLES / f"{policy_name}.yaml"),
                 clock=self.clock,
             )

@@ -223,6 +223,8 @@ def _check_retention(policy: Policy) -> Iterator[Finding]:
     for index, record in enumerate(policy.statutory_retention):
         at = ("statutory_retention", index)
         yield from _event_finding(policy, record.from_, (*at, "from"))
+        if record.separate_from is not None:
+            yield from _event_finding(policy, record.separate_from, (*at, "separate_from"))
         yield from _item_refs(
             policy, record.items, (*at, "items"), f"record type {record.record_type!r}"
         )

@@ -114,6 +114,10 @@ class StatutoryRecord(PolicyModel):
     period: Period
     from_: Identifier = Field(alias="from")
     items: list[Identifier] = Field(default_factory=list)
+    # The event after which the record serves only the statute (``account_closed``): it is in
+    # ordinary use until then, and moves to the separate store at that event. Without it the
+    # record is kept for the statute alone and goes to the separate store as soon as recorded.
+    separate_from: Identifier | None = None
 
     model_config = PolicyModel.model_config | {"populate_by_name": True}
 

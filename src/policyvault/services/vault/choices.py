@@ -12,6 +12,7 @@ from policyvault.domain.policy.data import ConsentCategory
 from policyvault.domain.vault import LimitKind, ProcessingLimit, SubjectEvent
 from policyvault.services.vault.collect import Evidence
 from policyvault.services.vault.context import VaultContext
+from policyvault.services.vault.deadlines import reschedule
 
 
 def change_consent(
@@ -49,6 +50,7 @@ def change_consent(
         session.add_consent(event, sealed)
         name = "consent_given" if action is ConsentAction.given else "consent_withdrawn"
         session.add_event(SubjectEvent(subject_id, name, now, actor.id))
+        reschedule(ctx, session, subject_id)
         ctx.record(
             session,
             actor,

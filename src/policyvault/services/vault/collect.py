@@ -21,6 +21,7 @@ from policyvault.domain.vault import SealedItem, Subject, SubjectEvent
 from policyvault.services.ports import VaultSession
 from policyvault.services.values import check_value
 from policyvault.services.vault.context import VaultContext
+from policyvault.services.vault.deadlines import reschedule
 
 
 class CollectionRefused(InvalidInput):
@@ -166,6 +167,7 @@ def collect(
         session.add_event(SubjectEvent(subject.id, "collected", now, actor.id))
         if given:
             session.add_event(SubjectEvent(subject.id, "consent_given", now, actor.id))
+        reschedule(ctx, session, subject.id)
         ctx.record(
             session,
             actor,

@@ -35,7 +35,12 @@ from policyvault.domain.policy.model import Policy
 from policyvault.domain.policy_versions import PolicyVersion, changed_terms, versions_due
 from policyvault.domain.vault import LimitKind, Subject
 from policyvault.services.audit import AuditLog
-from policyvault.services.ports import ShreddingKeyStore, VaultSession, VaultStore
+from policyvault.services.ports import (
+    SeparateStore,
+    ShreddingKeyStore,
+    VaultSession,
+    VaultStore,
+)
 from policyvault.services.vault.policies import PolicyVersionCache
 
 # Who activates a version that became due while the vault was doing something else.
@@ -59,6 +64,7 @@ class VaultContext:
         keys: KeyProvider,
         blind_index_key: SecretKey,
         shredding_keys: ShreddingKeyStore,
+        separate: SeparateStore,
         policy: Policy,
         clock: Clock,
         randbytes: Callable[[int], bytes] = os.urandom,
@@ -73,6 +79,7 @@ class VaultContext:
         self.keys = keys
         self.blind_index_key = blind_index_key
         self.shredding_keys = shredding_keys
+        self.separate = separate
         self.clock = clock
         self.randbytes = randbytes
         self.new_id = new_id
@@ -211,7 +218,8 @@ class VaultContext:
         pending = frozenset(
             f.item_key for f in session.freezes(subject.id) if f.released_at is None
         )
-        archived = frozenset(i.item_key for i in session.items(subject.id) if i.archived)
+        with self.separate.session() as separate:
+            archived = frozenset(i.item_key for i in separate.items(subject.id))
         return SubjectFacts(
             subject_id=subject.id,
             events=events,

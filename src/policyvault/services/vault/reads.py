@@ -49,7 +49,9 @@ def read(
         _audit(ctx, session, actor, "vault.read", decision, subject_id, purpose, keys)
         if not decision.allowed:
             return ReadResult(decision)
-        values, missing = _open(ctx, session, subject_id, keys)
+        values, missing = _open(
+            ctx, session, subject_id, keys, from_separate=purpose == STATUTORY_PURPOSE
+        )
     return ReadResult(decision, values, missing)
 
 
@@ -159,11 +161,23 @@ def _decide(
 
 
 def _open(
-    ctx: VaultContext, session: VaultSession, subject_id: str, keys: tuple[str, ...]
+    ctx: VaultContext,
+    session: VaultSession,
+    subject_id: str,
+    keys: tuple[str, ...],
+    *,
+    from_separate: bool = False,
 ) -> tuple[dict[str, bytes], tuple[str, ...]]:
+    """The values of ``keys``: from the live store, or from the separate store for the
+    statutory purpose (the only one that may read it)."""
     subject = ctx.subject(session, subject_id)
     sealing_key = ctx.sealing_key(session, subject)
-    stored = {i.item_key: i for i in session.items(subject_id, keys)}
+    if from_separate:
+        with ctx.separate.session() as separate:
+            found = separate.items(subject_id, keys)
+    else:
+        found = session.items(subject_id, keys)
+    stored = {i.item_key: i for i in found}
     values = {
         key: ctx.open(sealing_key, subject_id, key, stored[key].sealed)
         for key in keys

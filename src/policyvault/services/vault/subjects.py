@@ -17,6 +17,7 @@ from policyvault.domain.vault import SealedItem, SubjectEvent
 from policyvault.services.ports import VaultSession
 from policyvault.services.values import check_value
 from policyvault.services.vault.context import VaultContext
+from policyvault.services.vault.deadlines import reschedule
 
 GUARDIAN_ITEM = "guardian.consent_record"  # sealed: who the guardian is and how verified
 
@@ -32,6 +33,7 @@ def record_event(ctx: VaultContext, subject_id: str, name: str, actor: Actor) ->
         ctx.subject(session, subject_id)
         event = SubjectEvent(subject_id, name, ctx.now(), actor.id)
         session.add_event(event)
+        reschedule(ctx, session, subject_id)
         ctx.record(
             session,
             actor,
@@ -227,6 +229,12 @@ def _destroy_records(
     ctx.subject(session, subject_id)
     keys = [i.item_key for i in session.items(subject_id)]
     session.delete_items(subject_id, keys)
+    session.delete_records(subject_id, [r.id for r in session.records(subject_id)])
+    with ctx.separate.session() as separate:  # what a statute kept goes too: shredding wins
+        archived = [i.item_key for i in separate.items(subject_id)]
+        separate.delete_items(subject_id, archived)
+        separate.delete_records(subject_id, [r.id for r in separate.records(subject_id)])
+    keys = sorted({*keys, *archived})
     session.delete_lookups(subject_id)
     session.destroy_key(subject_id, ctx.now())
     ctx.record(
