@@ -27,7 +27,11 @@ def certificate_body(
             continue
         groups.setdefault((task.deadline.rule, task.deadline.action.value), []).append(task)
     approvals = sorted(
-        {(t.decided_by or "", _iso(t.decided_at)) for t in done if t.decided_by},
+        {
+            (t.decided_by or "", _iso(t.decided_at))
+            for t in done
+            if t.decided_by and t.deadline.target_kind is not TargetKind.subject_keys
+        },
         key=lambda a: a[1] or "",
     )
     done_times = [t.done_at for t in done if t.done_at is not None]
