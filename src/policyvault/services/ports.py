@@ -281,7 +281,11 @@ class SeparateSession(Protocol):
 
 
 class SeparateStore(Protocol):
-    def session(self) -> AbstractContextManager[SeparateSession]: ...
+    def session(self) -> AbstractContextManager[SeparateSession]:
+        """A write transaction."""
+
+    def reading(self) -> AbstractContextManager[SeparateSession]:
+        """A read transaction: it takes no write lock (SQLite ``BEGIN DEFERRED``)."""
 
 
 class ShreddingKeyStore(Protocol):

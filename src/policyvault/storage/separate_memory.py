@@ -30,6 +30,11 @@ class InMemorySeparateStore:
             yield InMemorySeparateSession(working)
             self._state = working
 
+    @contextmanager
+    def reading(self) -> Iterator[InMemorySeparateSession]:
+        with self._lock:
+            yield InMemorySeparateSession(copy.deepcopy(self._state))
+
     def raw_state(self) -> _State:
         return self._state
 

@@ -113,6 +113,13 @@ class SqlSeparateStore:
         with self.engine.begin() as conn:
             yield SqlSeparateSession(conn, self._t, self._insert)
 
+    @contextmanager
+    def reading(self) -> Iterator[SqlSeparateSession]:
+        with self.engine.connect() as conn:
+            conn = conn.execution_options(sqlite_begin="DEFERRED")
+            with conn.begin():
+                yield SqlSeparateSession(conn, self._t, self._insert)
+
 
 class SqlSeparateSession:
     def __init__(self, conn: Connection, tables: _Tables, insert: Any) -> None:

@@ -124,7 +124,7 @@ def read_records(
             )
             opened = None
         else:
-            with ctx.separate.session() as separate:
+            with ctx.separate.reading() as separate:
                 kept = separate.records(subject_id)
             live = session.records(subject_id)
             key = ctx.sealing_key(session, subject) if kept or live else None

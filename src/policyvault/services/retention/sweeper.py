@@ -346,7 +346,7 @@ def _shred_if_empty(
     live = session.items(subject_id)
     if any(i.item_key in declared for i in live) or session.records(subject_id):
         return
-    with ctx.separate.session() as separate:
+    with ctx.separate.reading() as separate:
         if separate.items(subject_id) or separate.records(subject_id):
             return
     if any(h.subject_id == subject_id for h in session.holds_for(subject_id)):

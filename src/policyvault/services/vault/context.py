@@ -218,7 +218,7 @@ class VaultContext:
         pending = frozenset(
             f.item_key for f in session.freezes(subject.id) if f.released_at is None
         )
-        with self.separate.session() as separate:
+        with self.separate.reading() as separate:
             archived = frozenset(i.item_key for i in separate.items(subject.id))
         return SubjectFacts(
             subject_id=subject.id,

@@ -39,7 +39,7 @@ def retention_facts(ctx: VaultContext, session: VaultSession, subject_id: str) -
     live_keys = {i.item_key for i in live_items}
     live_records = session.records(subject_id)
     live_ids = {r.id for r in live_records}
-    with ctx.separate.session() as separate:
+    with ctx.separate.reading() as separate:
         kept_items = [i for i in separate.items(subject_id) if i.item_key not in live_keys]
         kept_records = [r for r in separate.records(subject_id) if r.id not in live_ids]
     return RetentionFacts(

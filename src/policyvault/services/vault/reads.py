@@ -173,7 +173,7 @@ def _open(
     subject = ctx.subject(session, subject_id)
     sealing_key = ctx.sealing_key(session, subject)
     if from_separate:
-        with ctx.separate.session() as separate:
+        with ctx.separate.reading() as separate:
             found = separate.items(subject_id, keys)
     else:
         found = session.items(subject_id, keys)

@@ -10,7 +10,7 @@ from typing import Any
 from policyvault.crypto.blind_index import IndexKind, blind_index, normalise
 from policyvault.crypto.passwords import hash_password, verify_password
 from policyvault.domain.audit import Actor, Decision
-from policyvault.domain.errors import AccessDenied, InvalidInput, NotFound
+from policyvault.domain.errors import AccessDenied, InvalidInput, NotFound, Refused
 from policyvault.domain.policy.data import ItemType
 from policyvault.domain.policy.retention import BUILTIN_EVENTS
 from policyvault.domain.vault import SealedItem, SubjectEvent
@@ -227,6 +227,7 @@ def _destroy_records(
     ctx: VaultContext, session: VaultSession, subject_id: str, actor: Actor, reason: str
 ) -> None:
     ctx.subject(session, subject_id)
+    _refuse_if_held(ctx, session, subject_id)
     keys = [i.item_key for i in session.items(subject_id)]
     session.delete_items(subject_id, keys)
     session.delete_records(subject_id, [r.id for r in session.records(subject_id)])
@@ -245,6 +246,19 @@ def _destroy_records(
         subject_id=subject_id,
         item_keys=tuple(k for k in keys if k.replace(".", "_").isidentifier()),
     )
+
+
+def _refuse_if_held(ctx: VaultContext, session: VaultSession, subject_id: str) -> None:
+    """A legal hold wins over shredding: on the subject, or on a type of its records."""
+    holds = session.holds_for(subject_id)
+    held_types = {h.record_type for h in holds if h.record_type is not None}
+    held = any(h.subject_id == subject_id for h in holds)
+    if not held and held_types:
+        with ctx.separate.reading() as separate:
+            kept = separate.records(subject_id)
+        held = any(r.record_type in held_types for r in [*session.records(subject_id), *kept])
+    if held:
+        raise Refused("a legal hold covers this subject's data: nothing of it may be destroyed")
 
 
 def _index_kind(kind: ItemType) -> IndexKind | None:
