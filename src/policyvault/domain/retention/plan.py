@@ -4,7 +4,8 @@
 subject's deadlines come out. The services store them (so due work is found by an indexed
 query) and compute them again after every event that could move them.
 
-Items. An item serves the purposes of the collection point it came through. For each such
+Items. An item serves the purposes of the collection point it came through, and those the
+subject consented to that use it. For each such
 purpose its use ends at the earliest end of the purpose's retention rules (an ``until`` event,
 or a period after its ``from`` event), or when the consent it rests on alone is withdrawn.
 The item's ordinary life ends when the last of its purposes has ended; while any purpose has
@@ -31,7 +32,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from enum import StrEnum
 
-from policyvault.domain.consent import ConsentEvent, consent_state
+from policyvault.domain.consent import ConsentAction, ConsentEvent, consent_state
 from policyvault.domain.deadlines import add_period_local, rule_end, rules_for
 from policyvault.domain.policy.data import Basis
 from policyvault.domain.policy.model import Policy
@@ -155,6 +156,12 @@ class _Planner:
             if name not in self.last or at > self.last[name]:
                 self.last[name] = at
         self.types = {t.record_type: t for t in policy.statutory_retention}
+        self.consented = {
+            purpose
+            for event in facts.consents
+            if event.action is ConsentAction.given
+            for purpose in event.purposes
+        }
 
     # items --------------------------------------------------------------------------------------
 
@@ -191,7 +198,12 @@ class _Planner:
         that rule does with the item then; None while a purpose has no end yet."""
         point = self.policy.collection_points.get(item.point)
         using = [k for k, p in self.policy.purposes.items() if item.key in p.items]
-        purposes = [k for k in using if point is None or k in point.purposes] or using
+        # The purposes of the point it last came through, and every purpose the subject ever
+        # consented to that uses it (an email given at sign-up and again with an inquiry
+        # still serves the membership).
+        purposes = [
+            k for k in using if point is None or k in point.purposes or k in self.consented
+        ] or using
         if not purposes:
             return None
         events = {**self.first, "collected": item.collected_at}
