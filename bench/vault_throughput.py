@@ -62,7 +62,7 @@ from policyvault.bootstrap import VaultRuntime, init_vault, open_vault
 from policyvault.domain.audit import Actor
 from policyvault.domain.policy.data import ItemType
 from policyvault.domain.policy.model import Policy
-from policyvault.services.sandbox import synthetic_value
+from policyvault.services.sandbox import _faker, synthetic_value
 from policyvault.services.values import check_value
 from policyvault.services.vault import ConsentChoice, Evidence
 from policyvault.storage.migrate import upgrade_database
@@ -111,12 +111,16 @@ class Workload:
             if policy.items[key].type is item_type
         }
         self._rng = random.Random(seed)  # noqa: S311 (synthetic data, not secrets)
+        self._fake = _faker(policy, self._rng)
         self._next = 0
 
     def inquiries(self, count: int) -> list[Inquiry]:
         made = []
         for number in range(self._next, self._next + count):
-            values = {k: synthetic_value(self.policy, k, number, self._rng) for k in self.items}
+            values = {
+                k: synthetic_value(self.policy, k, number, self._rng, self._fake)
+                for k in self.items
+            }
             items = {k: check_value(k, self.policy.items[k], v).data for k, v in values.items()}
             plain = Plaintext(
                 items=items,
