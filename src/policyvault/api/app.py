@@ -14,7 +14,13 @@ from fastapi.responses import HTMLResponse, JSONResponse, PlainTextResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from policyvault import __version__
-from policyvault.api import routes_grants, routes_subjects
+from policyvault.api import (
+    routes_grants,
+    routes_holds,
+    routes_records,
+    routes_retention,
+    routes_subjects,
+)
 from policyvault.api.auth import Caller, allowed
 from policyvault.api.errors import error_body, http_error, validation_error, vault_error
 from policyvault.api.schemas import ClockIn, ClockOut, PolicyVersionOut
@@ -41,6 +47,9 @@ def create_app(runtime: VaultRuntime, api_keys: FileApiKeyStore) -> FastAPI:
     app.middleware("http")(_limit_body)
     app.include_router(routes_subjects.router)
     app.include_router(routes_grants.router)
+    app.include_router(routes_records.router)
+    app.include_router(routes_holds.router)
+    app.include_router(routes_retention.router)
 
     @app.get("/v1/health", tags=["operations"])
     def health() -> dict[str, str]:

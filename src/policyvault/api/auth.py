@@ -24,6 +24,17 @@ PERMISSIONS: dict[str, frozenset[str]] = {
     "grant.manage": frozenset({"admin", "privacy_officer"}),
     "grant.read": frozenset({"admin", "privacy_officer", "auditor"}),
     "sandbox.clock": frozenset({"admin"}),
+    # Statutory records: added by the systems that make them, read by anyone the vault finds
+    # a grant for legal.statutory_retention for (it checks, per read).
+    "record.add": frozenset({"admin", "service"}),
+    "record.read": frozenset({"admin", "privacy_officer", "handler", "service"}),
+    "hold.manage": frozenset({"admin", "privacy_officer"}),
+    "hold.read": frozenset({"admin", "privacy_officer", "auditor"}),
+    # Deadlines, the queue, certificates and statistics: counts and keys, never values.
+    "retention.read": frozenset({"admin", "privacy_officer", "auditor"}),
+    "retention.sweep": frozenset({"admin"}),
+    # The approver the policy names is checked again by the vault (destruction.approver).
+    "retention.decide": frozenset({"privacy_officer"}),
 }
 
 

@@ -30,7 +30,7 @@ ERROR_RESPONSES: dict[int | str, dict[str, Any]] = {
     for status, text in (
         (401, "no valid API key"),
         (403, "the role may not do this, or a rule of the policy refused (details.rule)"),
-        (404, "no such subject, grant or limit"),
+        (404, "no such subject, grant, limit, hold, batch or certificate"),
         (409, "refused in the vault's state (e.g. a production vault's clock)"),
         (413, "request body too large"),
         (422, "the request does not match the schema, or a value or collection is refused"),

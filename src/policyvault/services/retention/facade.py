@@ -11,7 +11,7 @@ from policyvault.domain.audit import Actor
 from policyvault.domain.retention import Certificate, Hold, RetentionTask, StoredRecord, TaskStatus
 from policyvault.services.retention import approvals, holds, records, sweeper
 from policyvault.services.retention.approvals import Batch
-from policyvault.services.retention.records import OpenedRecord
+from policyvault.services.retention.records import AddedRecord, OpenedRecord
 from policyvault.services.retention.sweeper import SWEEPER, Progress, SweepReport
 from policyvault.services.vault.context import VaultContext
 
@@ -27,7 +27,7 @@ class Retention:
         occurred_at: datetime,
         payload: Mapping[str, Any],
         actor: Actor,
-    ) -> StoredRecord:
+    ) -> AddedRecord:
         return records.add_record(
             self.context, subject_id, record_type, occurred_at, payload, actor
         )

@@ -20,6 +20,20 @@ from policyvault.services.vault.deadlines import reschedule
 MAX_PAYLOAD_BYTES = 64 * 1024
 
 
+class RecordReadDenied(AccessDenied):
+    """A read of statutory records refused; ``rule`` names why, as the audit entry does."""
+
+    def __init__(self, rule: str) -> None:
+        super().__init__(f"statutory records are read for {STATUTORY_PURPOSE} with a grant")
+        self.rule = rule
+
+
+@dataclass(frozen=True)
+class AddedRecord:
+    record: StoredRecord
+    separate: bool  # stored straight in the separate store (kept for the statute alone)
+
+
 @dataclass(frozen=True)
 class OpenedRecord:
     id: str
@@ -41,7 +55,7 @@ def add_record(
     occurred_at: datetime,
     payload: Mapping[str, Any],
     actor: Actor,
-) -> StoredRecord:
+) -> AddedRecord:
     """Keep a statutory record. A type kept for the statute alone goes straight to the
     separate store; a type in ordinary use until an event (``separate_from``) stays live."""
     kept_by = next(
@@ -92,7 +106,7 @@ def add_record(
                 "store": "live" if kept_by.separate_from else "separate",
             },
         )
-    return record
+    return AddedRecord(record, separate=kept_by.separate_from is None)
 
 
 def read_records(
@@ -123,6 +137,7 @@ def read_records(
                 details=details,
             )
             opened = None
+            denied_by = rule
         else:
             with ctx.separate.reading() as separate:
                 kept = separate.records(subject_id)
@@ -151,5 +166,5 @@ def read_records(
                 details={**details, "records": len(opened)},
             )
     if opened is None:  # raised after the session, so the denial's audit entry is kept
-        raise AccessDenied(f"statutory records are read for {STATUTORY_PURPOSE} with a grant")
+        raise RecordReadDenied(denied_by)
     return sorted(opened, key=lambda r: (r.occurred_at, r.id))
