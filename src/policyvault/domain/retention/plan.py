@@ -200,12 +200,16 @@ class _Planner:
         using = [k for k, p in self.policy.purposes.items() if item.key in p.items]
         # The purposes of the point it last came through, and every purpose the subject ever
         # consented to that uses it (an email given at sign-up and again with an inquiry
-        # still serves the membership).
+        # still serves the membership); never a purpose resting on a consent never given.
         purposes = [
-            k for k in using if point is None or k in point.purposes or k in self.consented
-        ] or using
+            k
+            for k in using
+            if (point is None or k in point.purposes or k in self.consented)
+            and (k in self.consented or not self._consent_only(k))
+        ]
         if not purposes:
-            return None
+            # Nothing the subject agreed to uses it any more: it may go at once.
+            return (item.collected_at, "purpose:none", EndAction.delete)
         events = {**self.first, "collected": item.collected_at}
         latest: tuple[datetime, str, EndAction] | None = None
         for key in purposes:
@@ -219,6 +223,10 @@ class _Planner:
             ):
                 latest = ended
         return latest
+
+    def _consent_only(self, purpose_key: str) -> bool:
+        """A purpose that rests on consent alone serves nothing the subject never agreed to."""
+        return all(b.basis is Basis.consent for b in self.policy.purposes[purpose_key].bases)
 
     def _purpose_end(
         self, purpose_key: str, item_key: str, events: dict[str, datetime]
