@@ -410,6 +410,21 @@ def test_statutory_retention_longer_or_new_is_significant(seed: Policy) -> None:
     assert kinds(diff(seed, new_record)) == {ChangeKind.statutory_record_added: "significant"}
 
 
+def test_records_kept_in_ordinary_use_longer_is_significant(seed: Policy) -> None:
+    """``separate_from`` decides how long statutory records serve more than the statute."""
+
+    def in_use_until_closure(data: dict[str, Any]) -> None:
+        data["statutory_retention"][6]["separate_from"] = "account_closed"  # visit logs
+
+    def apart_at_once(data: dict[str, Any]) -> None:
+        del data["statutory_retention"][1]["separate_from"]  # payment records
+
+    assert kinds(diff(seed, in_use_until_closure)) == {
+        ChangeKind.statutory_retention_longer: "significant"
+    }
+    assert kinds(diff(seed, apart_at_once)) == {ChangeKind.statutory_retention_shorter: "ordinary"}
+
+
 def test_narrower_rights_are_significant_and_wider_ones_ordinary(seed: Policy) -> None:
     def fewer(data: dict[str, Any]) -> None:
         data["rights"]["granted"].remove("restriction")

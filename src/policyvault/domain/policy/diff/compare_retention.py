@@ -152,6 +152,17 @@ def compare_statutory_records(old: Policy, new: Policy) -> Iterator[Change]:
                 f"instead of {before.period} after {before.from_}",
                 "records may be kept longer",
             )
+        if before.separate_from != after.separate_from:
+            # In ordinary use until an event (or a later one): the records serve more than the
+            # statute for longer. Kept apart from the start: they serve it alone.
+            yield judged_change(
+                (*at, "separate_from"),
+                after.separate_from is not None,
+                longer_or_shorter,
+                f"{key}: in ordinary use until {after.separate_from or 'recorded'} "
+                f"instead of until {before.separate_from or 'recorded'}",
+                "records may serve ordinary purposes for longer",
+            )
         yield from additions_and_removals(
             (*at, "items"),
             before.items,
