@@ -36,6 +36,12 @@ STATUTORY = {  # record type: (English label, Korean label, months)
 def test_the_statutory_retention_table(policy: Policy) -> None:
     records = {r.record_type: r for r in policy.statutory_retention}
     assert set(records) == set(STATUTORY)
+    # kept for the statute alone from the start, or in use until the membership ends
+    assert {k for k, r in records.items() if r.separate_from is None} == {
+        "labeling_and_advertising",
+        "visit_logs",
+    }
+    assert {r.separate_from for r in records.values()} == {None, "account_closed"}
     for key, (_, _, months) in STATUTORY.items():
         assert records[key].period == Duration(months=months), key
 
@@ -84,14 +90,22 @@ def test_rights_children_and_notice_periods(
 
 
 ENGLISH = NoticeFacts(
-    near={"Records of labeling and advertising": "6 months", "Records of visits": "3 months"},
+    near={
+        "Records of labeling and advertising": "6 months",
+        "Records of visits": "3 months",
+        "Records of payment and supply of goods, etc.": "kept separately after account closure",
+    },
     mentions=(
         *(english for english, _, _ in STATUTORY.values()),
         *("Google LLC", "Taiwan", "Joowan Lee", "1644-2243", "7 days", "30 days"),
     ),
 )
 KOREAN = NoticeFacts(
-    near={"표시·광고에 관한 기록": "6개월", "방문 기록": "3개월"},
+    near={
+        "표시·광고에 관한 기록": "6개월",
+        "방문 기록": "3개월",
+        "대금결제 및 재화 등의 공급에 관한 기록": "회원 탈퇴 후 분리 보관",
+    },
     mentions=(
         *(korean for _, korean, _ in STATUTORY.values()),
         *("Google LLC", "대만", "이주완", "1644-2243", "만 14세 미만"),

@@ -136,7 +136,12 @@ class DataSections(NoticeWriter):
                 (
                     (record.label.get(self.lang),),
                     (grounds,),
-                    (self.period(record.period),),
+                    (self.period(record.period),)
+                    + (
+                        (self.t("separate_from", event=self.event(record.separate_from)),)
+                        if record.separate_from
+                        else ()
+                    ),
                     (self.cap(self.event(record.from_)),),
                     self.items(record.items),
                 )

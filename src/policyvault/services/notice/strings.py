@@ -218,6 +218,7 @@ UI_STRINGS: dict[str, tuple[str, str]] = {
         "보존 기록|근거 법령|보존 기간|기산 시점|항목",
     ),
     "company_policy": ("Company policy: {reason}", "회사 내부 방침: {reason}"),
+    "separate_from": ("kept separately after {event}", "{event} 후 분리 보관"),
     "holds.title": ("Retention beyond these periods", "보유 기간의 예외"),
     "holds.intro": (
         "In the following cases personal information is kept beyond its period, until the "
