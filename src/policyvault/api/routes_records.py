@@ -3,7 +3,6 @@ the statutory purpose alone, and the retention deadlines stored for everything i
 
 from __future__ import annotations
 
-
 from fastapi import APIRouter, Depends, Query, Request
 
 from policyvault.api.auth import Caller, allowed

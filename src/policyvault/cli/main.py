@@ -8,12 +8,16 @@ from policyvault.cli import apikey as apikey_commands
 from policyvault.cli import audit as audit_commands
 from policyvault.cli import clock as clock_commands
 from policyvault.cli import grant as grant_commands
+from policyvault.cli import holds as hold_commands
 from policyvault.cli import keys as keys_commands
 from policyvault.cli import policy as policy_commands
+from policyvault.cli import records as record_commands
+from policyvault.cli import retention as retention_commands
 from policyvault.cli import sandbox as sandbox_commands
 from policyvault.cli import subject as subject_commands
 from policyvault.cli.init import init
 from policyvault.cli.serve import serve
+from policyvault.cli.sweep import sweep
 
 app = typer.Typer(
     name="policyvault",
@@ -30,6 +34,10 @@ app.add_typer(keys_commands.app, name="keys")
 app.add_typer(clock_commands.app, name="clock")
 app.add_typer(audit_commands.app, name="audit")
 app.add_typer(sandbox_commands.app, name="sandbox")
+app.add_typer(record_commands.app, name="record")
+app.add_typer(hold_commands.app, name="hold")
+app.add_typer(retention_commands.app, name="retention")
+app.command("sweep")(sweep)
 app.command("serve")(serve)
 
 

@@ -217,10 +217,11 @@ class VaultSession(Protocol):
         batch_id: str | None = None,
         decided_by: str | None = None,
         note: str | None = None,
+        certificate_id: str | None = None,
     ) -> int:
         """Move these tasks to ``status`` in one statement. ``at`` is the decision time for
         approvals and rejections, the completion time for ``done``; ``batch_id`` is set when
-        given."""
+        given, and ``certificate_id`` too."""
 
     def set_certificate(self, batch_id: str, certificate_id: str) -> int:
         """Name the certificate on every done, uncertified task of the batch."""

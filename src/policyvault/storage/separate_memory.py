@@ -6,7 +6,7 @@ import copy
 import threading
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from policyvault.domain.retention import StoredRecord
 from policyvault.domain.vault import SealedItem
@@ -44,7 +44,8 @@ class InMemorySeparateSession:
         self._s = state
 
     def put_item(self, item: SealedItem) -> None:
-        self._s.items[(item.subject_id, item.item_key)] = item
+        # what the separate store holds is archived, as the SQL store reads it back
+        self._s.items[(item.subject_id, item.item_key)] = replace(item, archived=True)
 
     def items(self, subject_id: str, keys: Sequence[str] | None = None) -> list[SealedItem]:
         found = [i for (s, k), i in self._s.items.items() if s == subject_id]

@@ -301,6 +301,7 @@ class InMemoryVaultSession:
         batch_id: str | None = None,
         decided_by: str | None = None,
         note: str | None = None,
+        certificate_id: str | None = None,
     ) -> int:
         changed = 0
         for task_id in ids:
@@ -315,6 +316,8 @@ class InMemoryVaultSession:
                 task = replace(task, batch_id=batch_id)
             if note is not None:
                 task = replace(task, note=note)
+            if certificate_id is not None:
+                task = replace(task, certificate_id=certificate_id)
             self._s.tasks[task_id] = task
             changed += 1
         return changed

@@ -824,6 +824,7 @@ class SqlVaultSession:
         batch_id: str | None = None,
         decided_by: str | None = None,
         note: str | None = None,
+        certificate_id: str | None = None,
     ) -> int:
         if not ids:
             return 0
@@ -837,6 +838,8 @@ class SqlVaultSession:
             values["batch_id"] = batch_id
         if note is not None:
             values["note"] = note
+        if certificate_id is not None:
+            values["certificate_id"] = certificate_id
         stmt = update(tasks).where(tasks.c.id.in_(list(ids))).values(**values)
         return int(self._conn.execute(stmt).rowcount)
 
@@ -926,7 +929,10 @@ class SqlVaultSession:
             issued_at_us=_to_us(certificate.issued_at),
             body=json.dumps(certificate.body, sort_keys=True, ensure_ascii=False),
         )
-        return bool(self._conn.execute(stmt.on_conflict_do_nothing()).rowcount)
+        # RETURNING, not rowcount: for an INSERT the driver may report -1 (psycopg 3 under
+        # SQLAlchemy 2.1 does), which would read as "stored" when the batch already had one.
+        stored = stmt.on_conflict_do_nothing().returning(certificates.c.id)
+        return self._conn.execute(stored).first() is not None
 
     def certificate(self, certificate_id: str) -> Certificate | None:
         stmt = select(certificates).where(certificates.c.id == certificate_id)

@@ -53,14 +53,14 @@ def queue(ctx: VaultContext, status: TaskStatus = TaskStatus.awaiting_approval) 
 
 def approve(ctx: VaultContext, batch_ids: Sequence[str], actor: Actor) -> int:
     """Approve every task of these batches that awaits approval; returns how many."""
-    _check_approver(ctx, actor)
+    _check_approver(ctx, actor, "retention.approve")
     return _decide(ctx, batch_ids, actor, TaskStatus.approved, None)
 
 
 def reject(ctx: VaultContext, batch_ids: Sequence[str], reason: str, actor: Actor) -> int:
     """Refuse these batches: their work stays, is reported while past due, and goes back to
     the queue with ``requeue`` once the reason is gone."""
-    _check_approver(ctx, actor)
+    _check_approver(ctx, actor, "retention.reject")
     if not isinstance(reason, str) or not _REASON.match(reason):
         raise InvalidInput("the reason is a lower-case code (hold_expected, dispute_open, ...)")
     return _decide(ctx, batch_ids, actor, TaskStatus.rejected, reason)
@@ -68,7 +68,9 @@ def reject(ctx: VaultContext, batch_ids: Sequence[str], reason: str, actor: Acto
 
 def requeue(ctx: VaultContext, batch_ids: Sequence[str], actor: Actor) -> int:
     """Rejected work back to scheduled: the next sweep queues it in a new batch."""
-    _check_approver(ctx, actor)
+    _check_approver(ctx, actor, "retention.requeue")
+    if not batch_ids:
+        raise InvalidInput("name at least one batch")
     total = 0
     with ctx.session() as session:
         for batch_id in _unique(batch_ids):
@@ -133,10 +135,13 @@ def _decide(
     return total
 
 
-def _check_approver(ctx: VaultContext, actor: Actor) -> None:
+def _check_approver(ctx: VaultContext, actor: Actor, action: str) -> None:
+    """Only the role the policy names decides; a refusal is audited like any decision."""
     approver = ctx.policy.destruction.approver
     if actor.role != approver:
-        raise AccessDenied(f"destruction is approved by the {approver.replace('_', ' ')}")
+        message = f"destruction is approved by the {approver.replace('_', ' ')}"
+        ctx.record(None, actor, action, Decision.deny("approver", message))
+        raise AccessDenied(message)
 
 
 def _batch(batch_id: str, status: str, tasks: list[RetentionTask]) -> Batch:

@@ -8,7 +8,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from policyvault.domain.audit import Actor
-from policyvault.domain.retention import Certificate, Hold, RetentionTask, StoredRecord, TaskStatus
+from policyvault.domain.retention import Certificate, Hold, RetentionTask, TaskStatus
 from policyvault.services.retention import approvals, holds, records, sweeper
 from policyvault.services.retention.approvals import Batch
 from policyvault.services.retention.records import AddedRecord, OpenedRecord

@@ -32,7 +32,7 @@ def place_hold(
     subject_id: str | None = None,
     record_type: str | None = None,
 ) -> Hold:
-    _check_role(actor)
+    _check_role(ctx, actor, "retention.hold")
     if (subject_id is None) == (record_type is None):
         raise InvalidInput("a hold covers either one subject or one record type")
     declared = [h.reason for h in ctx.policy.legal_holds]
@@ -77,7 +77,7 @@ def place_hold(
 
 
 def release_hold(ctx: VaultContext, hold_id: str, actor: Actor) -> Hold:
-    _check_role(actor)
+    _check_role(ctx, actor, "retention.release_hold")
     with ctx.session() as session:
         hold = session.hold(hold_id)
         if hold is None or not session.release_hold(hold_id, ctx.now(), actor.id):
@@ -117,6 +117,9 @@ def _reschedule_covered(ctx: VaultContext, session: VaultSession, hold: Hold) ->
     return len(subjects)
 
 
-def _check_role(actor: Actor) -> None:
+def _check_role(ctx: VaultContext, actor: Actor, action: str) -> None:
+    """A refusal is audited like any decision."""
     if actor.role not in HOLD_ROLES:
-        raise AccessDenied("legal holds are placed and released by the privacy officer")
+        message = "legal holds are placed and released by the privacy officer"
+        ctx.record(None, actor, action, Decision.deny("hold_role", message))
+        raise AccessDenied(message)

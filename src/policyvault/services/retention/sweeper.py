@@ -45,6 +45,7 @@ from policyvault.services.vault.deadlines import plan, reschedule
 SWEEPER = Actor(id="svc.sweeper", role="system")
 DEADLINES_POLICY = "retention.deadlines_policy"  # setting: digest of the policy planned under
 NO_APPROVAL = "policy:no_approval_required"
+NOT_DESTROYED = "none:moved"  # a move to the separate store destroys nothing: no certificate
 
 Progress = Callable[[str, int], None]
 
@@ -200,7 +201,7 @@ def _archive(
     session.delete_items(subject_id, [i.item_key for i in items])
     session.delete_records(subject_id, [r.id for r in records])
     _drop_lookups(ctx, session, subject_id, [i.item_key for i in items])
-    session.mark_tasks([t.id for t in tasks], TaskStatus.done, at=now)
+    session.mark_tasks([t.id for t in tasks], TaskStatus.done, at=now, certificate_id=NOT_DESTROYED)
     reschedule(ctx, session, subject_id)
     ctx.record(
         session,
@@ -259,13 +260,18 @@ def _destroy_for_subject(
     if not work:
         return
     current = {_work_key(d): d for d in plan(ctx, session, subject_id)}
+    present = _present_targets(ctx, session, subject_id)
     to_do: list[RetentionTask] = []
     overtaken: list[RetentionTask] = []
     for task in work:
         deadline = current.get(_work_key(task.deadline))
         if deadline is not None and deadline.held:
             continue  # a hold placed since: left as it is, reschedule marks it held
-        if deadline is None or deadline.end_at > now or not task.same_work(deadline):
+        if task.deadline.target not in present:
+            # Destroyed by a run cut short after the separate store committed and before this
+            # store did: the destruction happened, the bookkeeping did not. Finish it.
+            to_do.append(task)
+        elif deadline is None or deadline.end_at > now or not task.same_work(deadline):
             overtaken.append(task)
         else:
             to_do.append(task)
@@ -291,8 +297,20 @@ def _destroy_for_subject(
                 "anonymised": sum(1 for t in to_do if t.deadline.action is Action.anonymise),
             },
         )
-        _shred_if_empty(ctx, session, actor, subject_id, to_do[0].batch_id, now)
+    _shred_if_empty(ctx, session, actor, subject_id, work[0].batch_id, now)
     reschedule(ctx, session, subject_id)
+
+
+def _present_targets(
+    ctx: VaultContext, session: VaultSession, subject_id: str
+) -> set[tuple[TargetKind, str]]:
+    """The items and records of the subject still stored, live or in the separate store."""
+    with ctx.separate.reading() as separate:
+        kept_items = [i.item_key for i in separate.items(subject_id)]
+        kept_records = [r.id for r in separate.records(subject_id)]
+    items = [i.item_key for i in session.items(subject_id)] + kept_items
+    records = [r.id for r in session.records(subject_id)] + kept_records
+    return {(TargetKind.item, k) for k in items} | {(TargetKind.record, r) for r in records}
 
 
 def _destroy(
@@ -312,10 +330,10 @@ def _destroy(
     _drop_lookups(ctx, session, subject_id, sorted(live))
     for task in item_tasks:
         if task.deadline.action is Action.anonymise:
+            # The value is gone; the subject still counts in the statistics (also when a run
+            # cut short deleted it and lost the count with its transaction).
             report.anonymised_items += 1
-            if task.deadline.target_key in live | kept:
-                # The value is gone; the subject still counts in the statistics.
-                session.count_anonymised(task.deadline.target_key, 1)
+            session.count_anonymised(task.deadline.target_key, 1)
         else:
             report.destroyed_items += 1
     record_ids = [
@@ -450,10 +468,14 @@ def _alerts(
     with ctx.session() as session:
         waiting = session.count_tasks([TaskStatus.awaiting_approval], held=False)
         report.awaiting_approval = waiting[TaskStatus.awaiting_approval.value]
-        near = session.count_tasks(
+        waiting_status = TaskStatus.awaiting_approval.value
+        due_soon = session.count_tasks(
             [TaskStatus.awaiting_approval], due_before=now + window, held=False
-        )
-        report.near_due = near[TaskStatus.awaiting_approval.value]
+        )[waiting_status]
+        already_due = session.count_tasks(
+            [TaskStatus.awaiting_approval], due_before=now, held=False
+        )[waiting_status]
+        report.near_due = due_soon - already_due  # overdue work is reported as overdue
         overdue = session.count_tasks(OPEN_STATUSES, due_before=now, held=False)
         report.overdue = {status: n for status, n in overdue.items() if n}
         report.held = sum(session.count_tasks(OPEN_STATUSES, held=True).values())
