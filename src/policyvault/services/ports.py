@@ -122,6 +122,11 @@ class VaultSession(Protocol):
     def destroy_key(self, subject_id: str, at: datetime) -> None:
         """Crypto-shredding: forget the wrapped data key for good."""
 
+    def lock_subject(self, subject_id: str) -> None:
+        """Hold the subject's row until this transaction ends, so that two transactions
+        working on one subject's retention take turns (PostgreSQL ``FOR UPDATE``; SQLite
+        serialises writers anyway). Lock several in id order, never otherwise."""
+
     def subject_ids(self, after: str | None = None, limit: int = 1000) -> list[str]:
         """Subject ids in id order, a page at a time (for key rotation and sweeps)."""
 

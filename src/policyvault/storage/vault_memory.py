@@ -109,6 +109,9 @@ class InMemoryVaultSession:
         subject = self._s.subjects[subject_id]
         self._s.subjects[subject_id] = replace(subject, shredded_at=at)
 
+    def lock_subject(self, subject_id: str) -> None:
+        """Sessions are serialised already."""
+
     def subject_ids(self, after: str | None = None, limit: int = 1000) -> list[str]:
         ids = sorted(i for i in self._s.subjects if after is None or i > after)
         return ids[:limit]

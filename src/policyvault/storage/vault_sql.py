@@ -462,6 +462,11 @@ class SqlVaultSession:
             f"subject {subject_id}",
         )
 
+    def lock_subject(self, subject_id: str) -> None:
+        if self._skip_locked:  # PostgreSQL; SQLite's BEGIN IMMEDIATE already serialises
+            stmt = select(subjects.c.id).where(subjects.c.id == subject_id).with_for_update()
+            self._conn.execute(stmt)
+
     def subject_ids(self, after: str | None = None, limit: int = 1000) -> list[str]:
         stmt = select(subjects.c.id)
         if after is not None:

@@ -20,8 +20,9 @@ from __future__ import annotations
 import hashlib
 from collections import defaultdict
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
+from typing import Any
 
 from policyvault.crypto.blind_index import IndexKind
 from policyvault.domain.audit import Actor, Decision
@@ -32,6 +33,7 @@ from policyvault.domain.retention import (
     Action,
     Certificate,
     Deadline,
+    RetentionFacts,
     RetentionTask,
     TargetKind,
     TaskStatus,
@@ -40,7 +42,7 @@ from policyvault.services.ports import SeparateSession, VaultSession
 from policyvault.services.retention.certificates import certificate_body
 from policyvault.services.retention.paging import all_tasks
 from policyvault.services.vault.context import VaultContext
-from policyvault.services.vault.deadlines import plan, reschedule
+from policyvault.services.vault.deadlines import plan_facts, reschedule, retention_facts
 
 SWEEPER = Actor(id="svc.sweeper", role="system")
 DEADLINES_POLICY = "retention.deadlines_policy"  # setting: digest of the policy planned under
@@ -97,6 +99,24 @@ def sweep(
     return report
 
 
+class _Journal:
+    """The audit entries of a chunk, written at its end. The audit log serialises appenders
+    with a lock held to the end of the transaction; taken last, it cannot close a cycle with
+    the subject and row locks a chunk takes before (two sweepers, or a sweeper and a collect,
+    would otherwise deadlock)."""
+
+    def __init__(self) -> None:
+        self._entries: list[tuple[tuple[Any, ...], dict[str, Any]]] = []
+
+    def record(self, *args: Any, **kwargs: Any) -> None:
+        self._entries.append((args, kwargs))
+
+    def flush(self, ctx: VaultContext, session: VaultSession) -> None:
+        for args, kwargs in self._entries:
+            ctx.record(session, *args, **kwargs)
+        self._entries.clear()
+
+
 # planning ---------------------------------------------------------------------------------------
 
 
@@ -142,6 +162,7 @@ def _queue_and_archive(
 ) -> None:
     approval = ctx.policy.destruction.approval_required is True
     batch_id: str | None = None
+    journal = _Journal()
     while True:
         with ctx.session() as session:
             claimed = session.claim_tasks([TaskStatus.scheduled], ended_by=now, limit=chunk)
@@ -159,8 +180,7 @@ def _queue_and_archive(
                     decided_by=None if approval else NO_APPROVAL,
                 )
                 report.queued += len(to_queue)
-                ctx.record(
-                    session,
+                journal.record(
                     actor,
                     "retention.queue",
                     Decision.allow("retention_ended", f"{len(to_queue)} due for destruction"),
@@ -171,8 +191,10 @@ def _queue_and_archive(
                     },
                 )
             moves = [t for t in claimed if t.deadline.action is Action.archive]
-            for subject_id, tasks in _by_subject(moves).items():
-                report.archived += _archive(ctx, session, actor, subject_id, tasks, now)
+            for subject_id, tasks in sorted(_by_subject(moves).items()):
+                session.lock_subject(subject_id)
+                report.archived += _archive(ctx, session, journal, actor, subject_id, tasks, now)
+            journal.flush(ctx, session)
         tick("queue", len(claimed))
     report.batch_id = batch_id
 
@@ -180,6 +202,7 @@ def _queue_and_archive(
 def _archive(
     ctx: VaultContext,
     session: VaultSession,
+    journal: _Journal,
     actor: Actor,
     subject_id: str,
     tasks: list[RetentionTask],
@@ -203,8 +226,7 @@ def _archive(
     _drop_lookups(ctx, session, subject_id, [i.item_key for i in items])
     session.mark_tasks([t.id for t in tasks], TaskStatus.done, at=now, certificate_id=NOT_DESTROYED)
     reschedule(ctx, session, subject_id)
-    ctx.record(
-        session,
+    journal.record(
         actor,
         "retention.archive",
         Decision.allow("statutory_retention", "moved to the separate store"),
@@ -229,19 +251,26 @@ def _execute(
     chunk: int,
     tick: Progress,
 ) -> None:
+    journal = _Journal()
     while True:
         with ctx.session() as session:
             claimed = session.claim_tasks([TaskStatus.approved], ended_by=now, limit=chunk)
             if not claimed:
                 break
-            for subject_id, tasks in _by_subject(claimed).items():
-                _destroy_for_subject(ctx, session, actor, subject_id, tasks, now, report)
+            for subject_id, tasks in sorted(_by_subject(claimed).items()):
+                # Another sweeper may hold other tasks of this subject: take turns, so that
+                # the one that destroys its last thing sees it is the last (id order: no
+                # deadlock between two sweepers).
+                session.lock_subject(subject_id)
+                _destroy_for_subject(ctx, session, journal, actor, subject_id, tasks, now, report)
+            journal.flush(ctx, session)
         tick("destroy", len(claimed))
 
 
 def _destroy_for_subject(
     ctx: VaultContext,
     session: VaultSession,
+    journal: _Journal,
     actor: Actor,
     subject_id: str,
     tasks: list[RetentionTask],
@@ -259,8 +288,11 @@ def _destroy_for_subject(
     work = [t for t in tasks if t.deadline.target_kind is not TargetKind.subject_keys]
     if not work:
         return
-    current = {_work_key(d): d for d in plan(ctx, session, subject_id)}
-    present = _present_targets(ctx, session, subject_id)
+    facts = retention_facts(ctx, session, subject_id)
+    current = {_work_key(d): d for d in plan_facts(ctx, facts)}
+    present = {(TargetKind.item, i.key) for i in facts.items} | {
+        (TargetKind.record, r.id) for r in facts.records
+    }
     to_do: list[RetentionTask] = []
     overtaken: list[RetentionTask] = []
     for task in work:
@@ -284,8 +316,7 @@ def _destroy_for_subject(
         with ctx.separate.session() as separate:
             destroyed_keys = _destroy(ctx, session, separate, subject_id, to_do, report)
         session.mark_tasks([t.id for t in to_do], TaskStatus.done, at=now)
-        ctx.record(
-            session,
+        journal.record(
             actor,
             "retention.destroy",
             Decision.allow("retention_ended", "destroyed on its retention deadline"),
@@ -297,20 +328,14 @@ def _destroy_for_subject(
                 "anonymised": sum(1 for t in to_do if t.deadline.action is Action.anonymise),
             },
         )
-    _shred_if_empty(ctx, session, actor, subject_id, work[0].batch_id, now)
-    reschedule(ctx, session, subject_id)
-
-
-def _present_targets(
-    ctx: VaultContext, session: VaultSession, subject_id: str
-) -> set[tuple[TargetKind, str]]:
-    """The items and records of the subject still stored, live or in the separate store."""
-    with ctx.separate.reading() as separate:
-        kept_items = [i.item_key for i in separate.items(subject_id)]
-        kept_records = [r.id for r in separate.records(subject_id)]
-    items = [i.item_key for i in session.items(subject_id)] + kept_items
-    records = [r.id for r in session.records(subject_id)] + kept_records
-    return {(TargetKind.item, k) for k in items} | {(TargetKind.record, r) for r in records}
+    gone = {t.deadline.target for t in to_do}
+    remaining = replace(
+        facts,
+        items=tuple(i for i in facts.items if (TargetKind.item, i.key) not in gone),
+        records=tuple(r for r in facts.records if (TargetKind.record, r.id) not in gone),
+    )
+    _shred_if_empty(ctx, session, journal, actor, remaining, work[0].batch_id, now)
+    reschedule(ctx, session, subject_id, remaining)
 
 
 def _destroy(
@@ -323,11 +348,10 @@ def _destroy(
 ) -> list[str]:
     item_tasks = [t for t in tasks if t.deadline.target_kind is TargetKind.item]
     keys = [t.deadline.target_key for t in item_tasks]
-    live = {i.item_key for i in session.items(subject_id, keys)}
-    kept = {i.item_key for i in separate.items(subject_id, keys)} - live
-    separate.delete_items(subject_id, sorted(kept))
-    session.delete_items(subject_id, sorted(live))
-    _drop_lookups(ctx, session, subject_id, sorted(live))
+    # From both stores: an item found in both is a move cut short, and both copies go.
+    separate.delete_items(subject_id, keys)
+    session.delete_items(subject_id, keys)
+    _drop_lookups(ctx, session, subject_id, keys)
     for task in item_tasks:
         if task.deadline.action is Action.anonymise:
             # The value is gone; the subject still counts in the statistics (also when a run
@@ -349,27 +373,26 @@ def _destroy(
 def _shred_if_empty(
     ctx: VaultContext,
     session: VaultSession,
+    journal: _Journal,
     actor: Actor,
-    subject_id: str,
+    remaining: RetentionFacts,
     batch_id: str | None,
     now: datetime,
 ) -> None:
-    """Nothing the policy declares is left of the subject: forget its keys (crypto-shredding).
-    The database part happens here; the shredding key goes in a later transaction, through a
-    ``subject_keys`` task of the same batch, so a crash in between is finished by the next run."""
+    """Nothing the policy declares is left of the subject (``remaining``: its facts after this
+    run's destructions): forget its keys (crypto-shredding). The database part happens here;
+    the shredding key goes in a later transaction, through a ``subject_keys`` task of the same
+    batch, so a crash in between is finished by the next run."""
+    subject_id = remaining.subject_id
     subject = session.subject(subject_id)
     if subject is None or subject.shredded_at is not None:
         return
     declared = ctx.policy.items
-    live = session.items(subject_id)
-    if any(i.item_key in declared for i in live) or session.records(subject_id):
+    if any(i.key in declared for i in remaining.items) or remaining.records:
         return
-    with ctx.separate.reading() as separate:
-        if separate.items(subject_id) or separate.records(subject_id):
-            return
-    if any(h.subject_id == subject_id for h in session.holds_for(subject_id)):
+    if any(h.subject_id == subject_id for h in remaining.holds):
         return
-    session.delete_items(subject_id, [i.item_key for i in live])  # a guardian's record, ...
+    session.delete_items(subject_id, [i.key for i in remaining.items])  # a guardian's record
     session.delete_lookups(subject_id)
     session.destroy_key(subject_id, now)
     deadline = Deadline(
@@ -391,8 +414,7 @@ def _shred_if_empty(
             decided_at=now,
         )
     )
-    ctx.record(
-        session,
+    journal.record(
         actor,
         "vault.shred",
         Decision.allow("destruction", "nothing of the subject is left: its keys are destroyed"),

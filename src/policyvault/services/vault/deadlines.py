@@ -62,14 +62,23 @@ def retention_facts(ctx: VaultContext, session: VaultSession, subject_id: str) -
     )
 
 
-def plan(ctx: VaultContext, session: VaultSession, subject_id: str) -> list[Deadline]:
-    facts = retention_facts(ctx, session, subject_id)
+def plan_facts(ctx: VaultContext, facts: RetentionFacts) -> list[Deadline]:
     return plan_subject(ctx.policy, facts, day_countings(facts.jurisdictions))
 
 
-def reschedule(ctx: VaultContext, session: VaultSession, subject_id: str) -> list[RetentionTask]:
-    """Store the subject's deadlines as they now stand; returns its open tasks."""
-    wanted = plan(ctx, session, subject_id)
+def plan(ctx: VaultContext, session: VaultSession, subject_id: str) -> list[Deadline]:
+    return plan_facts(ctx, retention_facts(ctx, session, subject_id))
+
+
+def reschedule(
+    ctx: VaultContext,
+    session: VaultSession,
+    subject_id: str,
+    facts: RetentionFacts | None = None,
+) -> list[RetentionTask]:
+    """Store the subject's deadlines as they now stand; returns its open tasks. ``facts``: the
+    subject's facts as the caller already knows them to stand now (saves reading them)."""
+    wanted = plan_facts(ctx, facts or retention_facts(ctx, session, subject_id))
     existing = {
         _work_key(t.deadline): t
         for t in session.tasks(subject_id)
