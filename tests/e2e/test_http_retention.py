@@ -270,9 +270,9 @@ def test_a_hold_on_the_subject_stops_destruction_until_it_is_released(
         assert placed.json()["placed_by"] == ACTORS["privacy_officer"]
         assert [h["id"] for h in officer.get("/v1/holds").json()] == [hold_id]
 
-        _sweep(admin)  # approved, due, and held: left alone
+        _sweep(admin)  # approved, due, and held: left alone, and the approval is void
         held = _record_task(admin, subject_id, record_id)
-        assert held["held"] is True and held["status"] == "approved"
+        assert held["held"] is True and held["status"] == "scheduled"
         assert len(_statutory_records(clerk, subject_id)) == 1
 
         assert officer.delete(f"/v1/holds/{hold_id}").status_code == 204
@@ -281,6 +281,12 @@ def test_a_hold_on_the_subject_stops_destruction_until_it_is_released(
         [released] = officer.get("/v1/holds", params={"all": "true"}).json()
         assert released["released_by"] == ACTORS["privacy_officer"]
 
+        # queued again, in a new batch, for a new decision
+        assert _sweep(admin)["destroyed_records"] == 0
+        requeued = _record_task(admin, subject_id, record_id)
+        assert requeued["status"] == "awaiting_approval" and requeued["batch_id"] != batch_id
+        approve = f"/v1/retention/batches/{requeued['batch_id']}/approve"
+        assert officer.post(approve).status_code == 200
         assert _sweep(admin)["destroyed_records"] >= 1
         assert _record_task(admin, subject_id, record_id)["status"] == "done"
         assert _statutory_records(clerk, subject_id) == []

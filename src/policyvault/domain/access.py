@@ -24,7 +24,7 @@ from datetime import datetime
 from enum import StrEnum
 
 from policyvault.domain.consent import ConsentEvent, consent_state
-from policyvault.domain.deadlines import Events, retention_end
+from policyvault.domain.deadlines import Events, purpose_events, retention_end
 from policyvault.domain.policy.data import Basis, ConsentCategory, Purpose
 from policyvault.domain.policy.model import Policy
 
@@ -200,8 +200,15 @@ def _check_grant(
 def _check_retention(
     policy: Policy, key: str, request: AccessRequest, subject: SubjectFacts, now: datetime
 ) -> AccessDecision | None:
+    # A withdrawn consent is refused by the lawful-basis rule, which names it; here it would
+    # read as a mere end of retention.
+    events = {
+        name: at
+        for name, at in purpose_events(policy, key, subject.events, subject.consents).items()
+        if name != "consent_withdrawn"
+    }
     for item in request.items:
-        end = retention_end(policy, key, item, subject.events)
+        end = retention_end(policy, key, item, events)
         if end is not None and end <= now:
             return AccessDecision.deny(
                 Rule.retention_ended,

@@ -7,15 +7,46 @@ at 10:00 in Seoul is the last day of February at 10:00 in Seoul), then stored in
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from datetime import UTC, datetime
 from zoneinfo import ZoneInfo
 
+from policyvault.domain.consent import ConsentEvent, consent_state
 from policyvault.domain.policy.duration import Duration
 from policyvault.domain.policy.model import Policy
 from policyvault.domain.policy.retention import RetentionRule
 
 Events = Mapping[str, datetime]  # event name -> when it (first) happened
+
+# Consent events belong to one consent: a rule "until consent_withdrawn" of the newsletter
+# ends when the newsletter's consent is withdrawn, not when any other is.
+CONSENT_EVENTS = ("consent_given", "consent_withdrawn")
+_FAR_FUTURE = datetime(9999, 1, 1, tzinfo=UTC)
+
+
+def purpose_events(
+    policy: Policy, purpose_key: str, events: Events, consents: Sequence[ConsentEvent]
+) -> dict[str, datetime]:
+    """``events`` as one purpose's rules see them. For a purpose resting on consent,
+    ``consent_given`` is when the consent that holds now was given, and ``consent_withdrawn``
+    when it was withdrawn, if it no longer holds (given again after a withdrawal, it holds:
+    no withdrawal). Other purposes see the subject's events as they are."""
+    purpose = policy.purposes.get(purpose_key)
+    categories = purpose.consent_categories if purpose is not None else set()
+    if not categories:
+        return dict(events)
+    scoped = {name: at for name, at in events.items() if name not in CONSENT_EVENTS}
+    given: list[datetime] = []
+    withdrawn: list[datetime] = []
+    for category in categories:
+        state = consent_state(consents, category, purpose_key, _FAR_FUTURE)
+        if state.since is not None:
+            (given if state.holds else withdrawn).append(state.since)
+    if given:
+        scoped["consent_given"] = max(given)
+    elif withdrawn:
+        scoped["consent_withdrawn"] = max(withdrawn)
+    return scoped
 
 
 def rules_for(policy: Policy, purpose: str, item: str) -> list[RetentionRule]:

@@ -18,8 +18,10 @@ from zoneinfo import ZoneInfo
 
 HolidayCalendar = Callable[[date], bool]  # True on a public holiday
 
-# Jurisdictions whose deadlines roll past Saturdays and public holidays (Civil Act Art 161).
+# Jurisdictions whose deadlines roll past Saturdays and public holidays (Civil Act Art 161),
+# counted on the days of Seoul whatever the policy's own time zone.
 KOREAN_COUNTING = frozenset({"kr-pipa"})
+KOREAN_TIMEZONE = "Asia/Seoul"
 
 _SATURDAY, _SUNDAY = 5, 6
 
@@ -35,10 +37,11 @@ class DayCounting:
     jurisdiction: str
     roll_off_holidays: bool = False
     is_holiday: HolidayCalendar = no_holidays
+    timezone: str | None = None  # whose calendar days count; None: the policy's time zone
 
     def last_day(self, start: datetime, days: int, timezone: str) -> date:
         """The last day of a period of ``days`` days that starts at ``start``."""
-        local = start.astimezone(ZoneInfo(timezone))
+        local = start.astimezone(ZoneInfo(self.timezone or timezone))
         counted_from = local.date()
         if self.roll_off_holidays and local.timetz().replace(tzinfo=None) == time(0):
             # A period that starts at 00:00 counts its first day (Civil Act Art 157).
@@ -52,13 +55,15 @@ class DayCounting:
     def deadline(self, start: datetime, days: int, timezone: str) -> datetime:
         """The end of the period's last day (the next local midnight) as a UTC instant."""
         last = self.last_day(start, days, timezone)
-        zone = ZoneInfo(timezone)
+        zone = ZoneInfo(self.timezone or timezone)
         return datetime.combine(last + timedelta(days=1), time(0), tzinfo=zone).astimezone(UTC)
 
 
 def counting_for(jurisdiction: str, is_holiday: HolidayCalendar = no_holidays) -> DayCounting:
     if jurisdiction in KOREAN_COUNTING:
-        return DayCounting(jurisdiction, roll_off_holidays=True, is_holiday=is_holiday)
+        return DayCounting(
+            jurisdiction, roll_off_holidays=True, is_holiday=is_holiday, timezone=KOREAN_TIMEZONE
+        )
     return DayCounting(jurisdiction)
 
 

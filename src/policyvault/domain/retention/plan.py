@@ -33,7 +33,7 @@ from datetime import UTC, datetime
 from enum import StrEnum
 
 from policyvault.domain.consent import ConsentAction, ConsentEvent, consent_state
-from policyvault.domain.deadlines import add_period_local, rule_end, rules_for
+from policyvault.domain.deadlines import add_period_local, purpose_events, rule_end, rules_for
 from policyvault.domain.policy.data import Basis
 from policyvault.domain.policy.model import Policy
 from policyvault.domain.policy.retention import EndAction, StatutoryRecord
@@ -191,7 +191,11 @@ class _Planner:
             )
             return plan
         action = Action.anonymise if then is EndAction.anonymise else Action.destroy
-        return [self._deadline(item.key, action, end, rule, None, hold_ids)]
+        # A statute that names the item but ends sooner still names it: a hold on that record
+        # type covers it (and finds it by its record type).
+        return [
+            self._deadline(item.key, action, end, rule, statute[1] if statute else None, hold_ids)
+        ]
 
     def _ordinary_end(self, item: ItemFact) -> tuple[datetime, str, EndAction] | None:
         """When the last purpose the item serves has ended, which rule ended it, and what
@@ -232,6 +236,7 @@ class _Planner:
         self, purpose_key: str, item_key: str, events: dict[str, datetime]
     ) -> tuple[datetime, str, EndAction] | None:
         ends: list[tuple[datetime, str, EndAction]] = []
+        events = purpose_events(self.policy, purpose_key, events, self.facts.consents)
         for rule in rules_for(self.policy, purpose_key, item_key):
             end = rule_end(rule, events, self.policy.timezone)
             if end is not None:
@@ -294,7 +299,9 @@ class _Planner:
                     record_type=record.record_type,
                 )
             ]
-        statute_end = add_period_local(record.occurred_at, kept_by.period, self.policy.timezone)
+        statute_end = add_period_local(
+            self._counted_from(record, kept_by), kept_by.period, self.policy.timezone
+        )
         rule = f"statute:{kept_by.record_type}"
         plan: list[Deadline] = []
         end = statute_end
@@ -322,6 +329,17 @@ class _Planner:
             )
         )
         return plan
+
+    def _counted_from(self, record: RecordFact, kept_by: StatutoryRecord) -> datetime:
+        """A record's period runs from the type's ``from`` event: its first occurrence at or
+        after the record (tax books: the filing deadline of their tax year), or, where none
+        has come yet, the record itself (a payment record is its own payment)."""
+        later = [
+            at
+            for name, at in self.facts.events
+            if name == kept_by.from_ and at >= record.occurred_at
+        ]
+        return min(later) if later else record.occurred_at
 
     def _first_after(self, event: str, since: datetime) -> datetime | None:
         times = [at for name, at in self.facts.events if name == event and at >= since]

@@ -13,6 +13,7 @@ from dataclasses import replace
 
 from policyvault.domain.retention import (
     OPEN_STATUSES,
+    QUEUED_STATUSES,
     Deadline,
     ItemFact,
     Location,
@@ -93,7 +94,12 @@ def reschedule(
             if task.deadline == deadline:
                 kept.append(task)
                 continue
-            task = replace(task, deadline=deadline)  # only its holds changed
+            if deadline.held and task.status in QUEUED_STATUSES:
+                # A hold voids the queueing and any approval: when it is released the work is
+                # queued again, in a new batch, for a new decision.
+                task = RetentionTask(id=task.id, deadline=deadline)
+            else:
+                task = replace(task, deadline=deadline)  # only its holds changed
         else:
             task = RetentionTask(id=task.id, deadline=deadline)  # approval was for other facts
         session.put_task(task)
