@@ -257,6 +257,7 @@ def purpose_end(
     """The earliest end among the purpose's rules for the item and its consent, with what
     the rules ending then ask for."""
     events = {**first_occurrences(facts), "collected": item.collected_at}
+    events = own_consent_events(policy, purpose_key, facts, events)
     rules = [r for r in policy.retention if r.purpose == purpose_key]
     naming = [r for r in rules if r.items is not None and item.key in r.items]
     rules = naming or [r for r in rules if r.items is None]
@@ -277,6 +278,31 @@ def purpose_end(
         return None
     earliest = min(at for at, _ in ends)
     return earliest, {then for at, then in ends if at == earliest}
+
+
+def own_consent_events(
+    policy: Policy, purpose_key: str, facts: RetentionFacts, events: dict[str, datetime]
+) -> dict[str, datetime]:
+    """For a purpose resting on consent, "consent given" and "consent withdrawn" are its own
+    consent's: given when the consent holding now was given, withdrawn when it last stopped
+    holding; the subject's other consents do not count."""
+    categories = policy.purposes[purpose_key].consent_categories
+    if not categories:
+        return events
+    scoped = {k: v for k, v in events.items() if k not in ("consent_given", "consent_withdrawn")}
+    holding: list[datetime] = []
+    stopped: list[datetime] = []
+    for category in categories:
+        mine = [c for c in facts.consents if c.category is category and purpose_key in c.purposes]
+        if not mine:
+            continue
+        last = max(mine, key=lambda c: (c.at, c.action is ConsentAction.withdrawn))
+        (holding if last.action is ConsentAction.given else stopped).append(last.at)
+    if holding:
+        scoped["consent_given"] = max(holding)
+    elif stopped:
+        scoped["consent_withdrawn"] = max(stopped)
+    return scoped
 
 
 def consent_only(policy: Policy, purpose_key: str) -> bool:

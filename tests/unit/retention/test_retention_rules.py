@@ -7,7 +7,6 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
-import pytest
 from tests.unit.retention.conftest import CLERK, WEB, Harness
 
 from policyvault.domain.deadlines import add_period_local
@@ -62,19 +61,6 @@ def test_optional_marketing_never_consented_to_keeps_nothing(optapex: Harness) -
     assert {destroy_end(optapex, subject, k) for k in CONTACT} == {closed}
 
 
-@pytest.mark.xfail(
-    strict=True,
-    raises=AssertionError,
-    reason=(
-        "BUG: an item keeps only the non-consent purposes of the collection point it came "
-        "through last. Virtual Petals: email and name given at 'registration' "
-        "(customer.registration, contract, until account_closed) and again through "
-        "'contact_us' (business.administration, until purpose_achieved) get a destroy "
-        "deadline at purpose_achieved while the account is open (plan._ordinary_end keeps a "
-        "purpose only if it is the last point's or a consented one; SealedItem.point holds "
-        "one point)."
-    ),
-)
 def test_an_item_given_through_two_points_serves_both_of_their_purposes() -> None:
     petals = Harness("virtual-petals")
     subject = petals.collect("registration", {"email": "r@example.com", "name": "Noor Haddad"})

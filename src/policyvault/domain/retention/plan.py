@@ -4,8 +4,9 @@
 subject's deadlines come out. The services store them (so due work is found by an indexed
 query) and compute them again after every event that could move them.
 
-Items. An item serves the purposes of the collection point it came through, and those the
-subject consented to that use it. For each such
+Items. An item serves the purposes of the collection points it came through (collection
+records a ``collected_through:<point>`` event), and those the subject consented to that use
+it. For each such
 purpose its use ends at the earliest end of the purpose's retention rules (an ``until`` event,
 or a period after its ``from`` event), or when the consent it rests on alone is withdrawn.
 The item's ordinary life ends when the last of its purposes has ended; while any purpose has
@@ -41,6 +42,13 @@ from policyvault.domain.retention.daycount import DayCounting, earliest_deadline
 
 # Consent states are read as they finally stand, whatever the clock says.
 _FAR_FUTURE = datetime(9999, 1, 1, tzinfo=UTC)
+
+# The event collection records besides ``collected``: through which point.
+COLLECTED_THROUGH = "collected_through:"
+
+
+def collected_through(point: str) -> str:
+    return f"{COLLECTED_THROUGH}{point}"
 
 
 class Action(StrEnum):
@@ -200,7 +208,7 @@ class _Planner:
     def _ordinary_end(self, item: ItemFact) -> tuple[datetime, str, EndAction] | None:
         """When the last purpose the item serves has ended, which rule ended it, and what
         that rule does with the item then; None while a purpose has no end yet."""
-        point = self.policy.collection_points.get(item.point)
+        point_purposes = self._point_purposes(item)
         using = [k for k, p in self.policy.purposes.items() if item.key in p.items]
         # The purposes of the point it last came through, and every purpose the subject ever
         # consented to that uses it (an email given at sign-up and again with an inquiry
@@ -208,7 +216,7 @@ class _Planner:
         purposes = [
             k
             for k in using
-            if (point is None or k in point.purposes or k in self.consented)
+            if (point_purposes is None or k in point_purposes or k in self.consented)
             and (k in self.consented or not self._consent_only(k))
         ]
         if not purposes:
@@ -227,6 +235,23 @@ class _Planner:
             ):
                 latest = ended
         return latest
+
+    def _point_purposes(self, item: ItemFact) -> set[str] | None:
+        """The purposes of every point that collects the item and that the subject used (the
+        one it last came through included); None when no point is known."""
+        used = {item.point} | {
+            name.removeprefix(COLLECTED_THROUGH)
+            for name in self.first
+            if name.startswith(COLLECTED_THROUGH)
+        }
+        points = [
+            p
+            for key, p in self.policy.collection_points.items()
+            if key in used and (key == item.point or item.key in (*p.required, *p.optional))
+        ]
+        if not points:
+            return None
+        return {purpose for p in points for purpose in p.purposes}
 
     def _consent_only(self, purpose_key: str) -> bool:
         """A purpose that rests on consent alone serves nothing the subject never agreed to."""

@@ -17,6 +17,7 @@ from policyvault.domain.consent import ConsentAction, ConsentEvent, ConsentGiver
 from policyvault.domain.errors import InvalidInput
 from policyvault.domain.policy.data import Basis, CollectionPoint, ConsentCategory, ItemType
 from policyvault.domain.policy.notice import UnderAge
+from policyvault.domain.retention.plan import collected_through
 from policyvault.domain.vault import SealedItem, Subject, SubjectEvent
 from policyvault.services.ports import VaultSession
 from policyvault.services.values import check_value
@@ -165,6 +166,8 @@ def collect(
             )
             session.add_consent(event, sealed_evidence)
         session.add_event(SubjectEvent(subject.id, "collected", now, actor.id))
+        # Which points the subject used: an item given through two serves both their purposes
+        session.add_event(SubjectEvent(subject.id, collected_through(point_key), now, actor.id))
         if given:
             session.add_event(SubjectEvent(subject.id, "consent_given", now, actor.id))
         reschedule(ctx, session, subject.id)
