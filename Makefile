@@ -10,6 +10,7 @@ SUBJECTS ?= 300
 HOST ?= 127.0.0.1
 PORT ?= 8000
 BENCH_ARGS ?=
+SWEEP_ARGS ?=
 
 .PHONY: install run test lint bench clean
 
@@ -45,10 +46,12 @@ lint: $(STAMP)
 	$(BIN)/mypy src
 	$(BIN)/lint-imports
 
-# Throughput against the raw storage engine in the same run (bench/README.md); figures go to
-# bench/results/. BENCH_ARGS="--subjects 500 --no-postgres" for a quicker run.
+# Throughput and the retention sweep against the raw storage engine in the same run
+# (bench/README.md); figures go to bench/results/. BENCH_ARGS="--subjects 500 --no-postgres"
+# and SWEEP_ARGS="--sizes 100000 --no-postgres" for a quicker run.
 bench: $(STAMP)
 	$(BIN)/python bench/vault_throughput.py $(BENCH_ARGS)
+	$(BIN)/python bench/retention_sweep.py $(SWEEP_ARGS)
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache
