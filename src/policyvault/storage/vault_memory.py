@@ -268,7 +268,7 @@ class InMemoryVaultSession:
             and not t.deadline.held
             and (ended_by is None or t.deadline.end_at <= ended_by)
         ]
-        return sorted(found, key=lambda t: (t.deadline.end_at, t.id))[:limit]
+        return sorted(found, key=lambda t: (t.deadline.end_at, t.subject_id, t.id))[:limit]
 
     def find_tasks(
         self,

@@ -290,7 +290,7 @@ tasks = Table(
     Index("ix_vault_retention_tasks_subject_id", "subject_id"),
     Index("ix_vault_retention_tasks_due_work", "status", "held", "end_at_us"),
     Index("ix_vault_retention_tasks_status_due_at_us", "status", "due_at_us"),
-    Index("ix_vault_retention_tasks_batch_id", "batch_id"),
+    Index("ix_vault_retention_tasks_batch_id_status_id", "batch_id", "status", "id"),
     Index("ix_vault_retention_tasks_status_certificate_id", "status", "certificate_id"),
     Index("ix_vault_retention_tasks_record_type", "record_type"),
 )
@@ -787,7 +787,8 @@ class SqlVaultSession:
         stmt = select(tasks).where(c.status.in_([s.value for s in statuses]), c.held.is_(False))
         if ended_by is not None:
             stmt = stmt.where(c.end_at_us <= _to_us(ended_by))
-        stmt = stmt.order_by(c.end_at_us, c.id).limit(limit)
+        # a subject's tasks together: many subjects often share an end (a bulk event)
+        stmt = stmt.order_by(c.end_at_us, c.subject_id, c.id).limit(limit)
         if self._skip_locked:
             stmt = stmt.with_for_update(skip_locked=True)
         return [_task(row) for row in self._conn.execute(stmt)]

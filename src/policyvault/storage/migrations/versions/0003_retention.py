@@ -63,7 +63,7 @@ def upgrade() -> None:
         ("subject_id", ["subject_id"]),
         ("due_work", ["status", "held", "end_at_us"]),
         ("status_due_at_us", ["status", "due_at_us"]),
-        ("batch_id", ["batch_id"]),
+        ("batch_id_status_id", ["batch_id", "status", "id"]),
         ("status_certificate_id", ["status", "certificate_id"]),
         ("record_type", ["record_type"]),
     ):
