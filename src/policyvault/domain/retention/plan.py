@@ -30,18 +30,15 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import datetime
 from enum import StrEnum
 
-from policyvault.domain.consent import ConsentAction, ConsentEvent, consent_state
+from policyvault.domain.consent import ConsentAction, ConsentEvent
 from policyvault.domain.deadlines import add_period_local, purpose_events, rule_end, rules_for
 from policyvault.domain.policy.data import Basis
 from policyvault.domain.policy.model import Policy
 from policyvault.domain.policy.retention import EndAction, StatutoryRecord
 from policyvault.domain.retention.daycount import DayCounting, earliest_deadline
-
-# Consent states are read as they finally stand, whatever the clock says.
-_FAR_FUTURE = datetime(9999, 1, 1, tzinfo=UTC)
 
 # The event collection records besides ``collected``: through which point.
 COLLECTED_THROUGH = "collected_through:"
@@ -266,26 +263,15 @@ class _Planner:
             end = rule_end(rule, events, self.policy.timezone)
             if end is not None:
                 ends.append((end, f"purpose:{purpose_key}", rule.then))
-        withdrawn = self._consent_withdrawn(purpose_key)
-        if withdrawn is not None:
-            # PIPA Art 37(3): data held on a withdrawn consent alone goes without delay.
-            ends.append((withdrawn, f"consent:{purpose_key}", EndAction.delete))
+        if self._consent_only(purpose_key) and self.policy.purposes[purpose_key].consent_categories:
+            # PIPA Art 37(3): data held on a withdrawn consent alone goes without delay (the
+            # purpose's own consent, as ``purpose_events`` scopes it).
+            withdrawn = events.get("consent_withdrawn")
+            if withdrawn is not None:
+                ends.append((withdrawn, f"consent:{purpose_key}", EndAction.delete))
         if not ends:
             return None
         return min(ends, key=lambda e: (e[0], e[2] is not EndAction.delete))
-
-    def _consent_withdrawn(self, purpose_key: str) -> datetime | None:
-        purpose = self.policy.purposes[purpose_key]
-        if any(b.basis is not Basis.consent for b in purpose.bases):
-            return None  # another basis may still hold
-        withdrawals: list[datetime] = []
-        for category in purpose.consent_categories:
-            state = consent_state(self.facts.consents, category, purpose_key, _FAR_FUTURE)
-            if state.holds:
-                return None
-            if state.since is not None:
-                withdrawals.append(state.since)
-        return max(withdrawals) if withdrawals else None
 
     def _statute_end_for_item(self, item_key: str) -> tuple[datetime, StatutoryRecord] | None:
         """The latest end among the statutory types that name the item, counted from the

@@ -141,20 +141,22 @@ def read_records(
         else:
             with ctx.separate.reading() as separate:
                 kept = separate.records(subject_id)
-            live = session.records(subject_id)
-            key = ctx.sealing_key(session, subject) if kept or live else None
+            wanted = [
+                r
+                for r in [*session.records(subject_id), *kept]
+                if record_type is None or r.record_type == record_type
+            ]
+            key = ctx.sealing_key(session, subject) if wanted else None
             opened = [
                 OpenedRecord(
                     id=r.id,
                     record_type=r.record_type,
                     occurred_at=r.occurred_at,
-                    payload=json.loads(
-                        ctx.open(key, subject_id, record_binding(r.id), r.sealed)  # type: ignore[arg-type]
-                    ),
+                    payload=json.loads(ctx.open(key, subject_id, record_binding(r.id), r.sealed)),
                     separate=r in kept,
                 )
-                for r in [*live, *kept]
-                if record_type is None or r.record_type == record_type
+                for r in wanted
+                if key is not None
             ]
             ctx.record(
                 session,
