@@ -23,7 +23,7 @@ from sqlalchemy import Engine, delete, text, update
 from sqlalchemy.engine import make_url
 
 from policyvault.domain.audit.chain import GENESIS_HASH
-from policyvault.storage import audit_sql, vault_sql
+from policyvault.storage import audit_sql, requests_sql, vault_sql
 from policyvault.storage.audit_memory import InMemoryAuditStore
 from policyvault.storage.audit_sql import (
     PostgresAuditStore,
@@ -131,6 +131,7 @@ def _empty_tables(engine: Engine) -> None:
     """Back to a just-migrated database: no rows, and a new audit log."""
     tables = [
         *vault_sql.metadata.sorted_tables,
+        *requests_sql.metadata.sorted_tables,
         audit_sql.audit_entries,
         audit_sql.audit_checkpoints,
     ]

@@ -19,7 +19,7 @@ from policyvault.domain.clock import SimulatedClock
 from policyvault.domain.errors import InvalidInput
 from policyvault.domain.vault import Subject
 from policyvault.services.audit import AuditLog
-from policyvault.storage import audit_sql, vault_sql
+from policyvault.storage import audit_sql, requests_sql, vault_sql
 from policyvault.storage.audit_sql import SqliteAuditStore, sqlite_engine
 from policyvault.storage.migrate import (
     MIGRATIONS,
@@ -29,7 +29,7 @@ from policyvault.storage.migrate import (
 )
 
 POSTGRES = pytest.param("postgres", marks=pytest.mark.postgres)
-DECLARED = (audit_sql.metadata, vault_sql.metadata)
+DECLARED = (audit_sql.metadata, vault_sql.metadata, requests_sql.metadata)
 
 
 @pytest.fixture(params=["sqlite", POSTGRES])
@@ -112,7 +112,7 @@ def test_upgrade_builds_every_declared_table(fresh_engine: Engine) -> None:
     if fresh_engine.dialect.name == "postgresql":  # the one thing Alembic does not compare
         assert ("vault_subjects", "id", "C") in collations
         assert collations == set(collations_declared(fresh_engine.dialect))
-    assert current_revision(fresh_engine) == head_revision() == "0003"
+    assert current_revision(fresh_engine) == head_revision() == "0004"
 
 
 def test_upgrading_twice_is_a_no_op(fresh_engine: Engine) -> None:
@@ -124,7 +124,7 @@ def test_upgrading_twice_is_a_no_op(fresh_engine: Engine) -> None:
     upgrade_database(fresh_engine)
 
     assert snapshot(fresh_engine) == before
-    assert current_revision(fresh_engine) == "0003"
+    assert current_revision(fresh_engine) == "0004"
     with fresh_engine.connect() as conn:
         assert conn.execute(select(func.count()).select_from(audit_sql.audit_state)).scalar() == 1
     with vault_sql.sql_vault_store(fresh_engine).session() as s:
@@ -140,7 +140,7 @@ def test_upgrading_a_0001_database_keeps_its_records(fresh_engine: Engine) -> No
 
     upgrade_database(fresh_engine)
 
-    assert current_revision(fresh_engine) == "0003"
+    assert current_revision(fresh_engine) == "0004"
     with vault_sql.sql_vault_store(fresh_engine).session() as s:
         assert s.subject_ids() == ["subj-1"]
         assert s.policy_versions() == []
@@ -175,7 +175,7 @@ def test_upgrade_by_url_disposes_its_own_engine(tmp_path: Path) -> None:
     upgrade_database(f"sqlite:///{path}")
     engine = sqlite_engine(path)
     try:
-        assert current_revision(engine) == "0003"
+        assert current_revision(engine) == "0004"
         with engine.connect() as conn:
             assert conn.exec_driver_sql("PRAGMA journal_mode").scalar() == "wal"
     finally:

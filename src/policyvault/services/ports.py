@@ -19,6 +19,14 @@ from policyvault.domain.audit import (
 )
 from policyvault.domain.consent import ConsentEvent
 from policyvault.domain.policy_versions import PolicyVersion
+from policyvault.domain.requests import (
+    Download,
+    Forwarding,
+    OutboxMessage,
+    RequestStatus,
+    RightsRequest,
+    VerificationCode,
+)
 from policyvault.domain.retention import (
     Certificate,
     Hold,
@@ -38,6 +46,7 @@ from policyvault.domain.vault import (
 __all__ = [
     "AuditReader",
     "AuditStore",
+    "RequestLedger",
     "SeparateSession",
     "SeparateStore",
     "ShreddingKeyStore",
@@ -102,6 +111,81 @@ class AuditStore(Protocol):
         that size), drop the checkpoints before it, make it the anchor, and append ``event``."""
 
 
+class RequestLedger(Protocol):
+    """Rights requests and what they set in motion, in the vault's own transaction: a
+    request, its freeze, its outbox messages and its audit entries commit together (a
+    transactional outbox: no message is sent for a request that rolled back).
+
+    Personal parts travel sealed: ``sealed`` is ciphertext under a key of the request's (or
+    the message's) own, ``wrapped_key`` that key wrapped by the master key."""
+
+    # requests
+    def add_request(self, request: RightsRequest, wrapped_key: bytes, sealed: bytes) -> None: ...
+    def request(self, request_id: str, *, lock: bool = False) -> RightsRequest | None:
+        """``lock``: hold the row until the transaction ends (``FOR UPDATE``)."""
+
+    def update_request(self, request: RightsRequest) -> None:
+        """Replace the stored request (same id); ``NotFound`` when there is none."""
+
+    def request_private(self, request_id: str) -> tuple[bytes, bytes] | None:
+        """(wrapped_key, sealed) of the request's personal part."""
+
+    def replace_private(self, request_id: str, sealed: bytes) -> None: ...
+    def find_requests(
+        self,
+        *,
+        statuses: Sequence[RequestStatus] | None = None,
+        subject_id: str | None = None,
+        due_before: datetime | None = None,
+        closed_before: datetime | None = None,
+        after: tuple[datetime, str] | None = None,
+        limit: int = 100,
+    ) -> list[RightsRequest]:
+        """Requests matching every filter, earliest due first (then id); ``after`` is the
+        (due_at, id) of the last one of the previous page."""
+
+    def delete_requests(self, ids: Sequence[str]) -> int:
+        """Prune request records (with their codes, downloads, messages, forwardings)."""
+
+    # one-time codes, subject tokens, download links: hashes only
+    def put_code(self, code: VerificationCode) -> None:
+        """Insert or replace the request's live code."""
+
+    def code(self, request_id: str) -> VerificationCode | None: ...
+    def delete_code(self, request_id: str) -> None: ...
+    def add_subject_token(self, token_hash: str, subject_id: str, expires_at: datetime) -> None: ...
+    def token_subject(self, token_hash: str, now: datetime) -> str | None:
+        """The subject a live token was issued for; None if unknown or expired."""
+
+    def add_download(self, download: Download) -> None: ...
+    def use_download(self, token_hash: str, now: datetime) -> str | None:
+        """Mark a live, unused link used and return its request id, in one statement: two
+        concurrent downloads cannot both succeed. None when unknown, used or expired."""
+
+    # the outbox
+    def add_message(self, message: OutboxMessage, wrapped_key: bytes, sealed: bytes) -> None: ...
+    def claim_messages(self, now: datetime, limit: int) -> list[tuple[OutboxMessage, bytes, bytes]]:
+        """Pending messages whose next attempt has come, oldest first, with (wrapped_key,
+        sealed), locked for this transaction (``SKIP LOCKED`` on PostgreSQL)."""
+
+    def update_message(self, message: OutboxMessage, *, drop_body: bool = False) -> None:
+        """Store the delivery state; ``drop_body`` forgets the sealed text (once sent)."""
+
+    def messages(
+        self, *, request_id: str | None = None, kinds: Sequence[str] | None = None, limit: int = 100
+    ) -> list[OutboxMessage]: ...
+
+    # forwarding to recipients
+    def add_forwarding(self, forwarding: Forwarding, token_hash: str) -> None: ...
+    def forwarding(self, forwarding_id: str, *, lock: bool = False) -> Forwarding | None: ...
+    def forwarding_by_token(self, token_hash: str) -> Forwarding | None: ...
+    def forwardings(self, request_id: str) -> list[Forwarding]: ...
+    def claim_forwardings(self, now: datetime, limit: int) -> list[Forwarding]:
+        """Pending or sent (unconfirmed) forwardings whose next attempt has come, locked."""
+
+    def update_forwarding(self, forwarding: Forwarding) -> None: ...
+
+
 class VaultSession(Protocol):
     """One transaction over the vault's records. Everything written through a session, and
     the audit entries written with ``audit_connection``, commits or rolls back together."""
@@ -109,6 +193,10 @@ class VaultSession(Protocol):
     @property
     def audit_connection(self) -> object:
         """The transaction handle to pass to ``AuditLog.record(connection=...)``."""
+
+    @property
+    def requests(self) -> RequestLedger:
+        """Rights requests, in this same transaction."""
 
     # subjects and their keys
     def add_subject(self, subject: Subject, wrapped_key: bytes) -> None: ...

@@ -31,6 +31,7 @@ from policyvault.domain.vault import (
     SubjectEvent,
 )
 from policyvault.storage.audit_memory import InMemoryAuditStore
+from policyvault.storage.requests_memory import InMemoryRequestLedger, RequestState
 
 
 @dataclass
@@ -52,6 +53,7 @@ class _State:
     certificates: dict[str, Certificate] = field(default_factory=dict)
     anonymised: dict[str, int] = field(default_factory=dict)
     settings: dict[str, str] = field(default_factory=dict)
+    requests: RequestState = field(default_factory=RequestState)
 
 
 class InMemoryVaultStore:
@@ -80,6 +82,10 @@ class InMemoryVaultSession:
     @property
     def audit_connection(self) -> object:
         return self._audit
+
+    @property
+    def requests(self) -> InMemoryRequestLedger:
+        return InMemoryRequestLedger(self._s.requests)
 
     # subjects and keys --------------------------------------------------------------------------
 

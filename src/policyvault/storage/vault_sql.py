@@ -90,6 +90,7 @@ from policyvault.domain.vault import (
     Subject,
     SubjectEvent,
 )
+from policyvault.storage.requests_sql import SqlRequestLedger
 
 __all__ = [
     "PostgresVaultStore",
@@ -409,6 +410,10 @@ class SqlVaultSession:
     @property
     def audit_connection(self) -> object:
         return self._conn
+
+    @property
+    def requests(self) -> SqlRequestLedger:
+        return SqlRequestLedger(self._conn, self._insert, skip_locked=self._skip_locked)
 
     def _upsert(self, table: Table, values: Mapping[str, Any], conflict: Sequence[str]) -> None:
         stmt = self._insert(table).values(**values)

@@ -7,9 +7,9 @@ from __future__ import annotations
 from alembic import context
 from sqlalchemy import Connection
 
-from policyvault.storage import audit_sql, vault_sql
+from policyvault.storage import audit_sql, requests_sql, vault_sql
 
-TARGET_METADATA = [audit_sql.metadata, vault_sql.metadata]
+TARGET_METADATA = [audit_sql.metadata, vault_sql.metadata, requests_sql.metadata]
 
 
 def run_online(connection: Connection) -> None:
