@@ -1,0 +1,1 @@
+"""The outbox: messages to requesters, recipients and the privacy officer, sent by SMTP."""
