@@ -26,8 +26,9 @@ from __future__ import annotations
 import json
 import os
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from functools import cached_property
 from pathlib import Path
 from typing import Any, Literal
 
@@ -47,6 +48,7 @@ from policyvault.domain.errors import InvalidInput, NotFound, Refused
 from policyvault.domain.policy.model import Policy
 from policyvault.domain.policy_versions import PolicyVersion
 from policyvault.services.audit import AuditLog
+from policyvault.services.outbox.smtp import Sender, SmtpSender, smtp_settings
 from policyvault.services.policy_versions import (
     activate_due_versions,
     policy_from_text,
@@ -55,6 +57,8 @@ from policyvault.services.policy_versions import (
     record_first_version,
 )
 from policyvault.services.ports import VaultStore
+from policyvault.services.requests.facade import RequestDesk
+from policyvault.services.requests.settings import RequestSettings
 from policyvault.services.vault import Vault, VaultContext
 from policyvault.services.vault.context import POLICY_CLOCK
 from policyvault.services.vault.keys import RewrapReport, count_subjects, rewrap_data_keys
@@ -89,6 +93,10 @@ class VaultConfig:
     mode: Mode
     database_url: str
     created_at: datetime
+    # The request desk's settings and the SMTP server (``vault.json`` sections of those
+    # names; the environment overrides SMTP, and alone holds its password).
+    requests: Mapping[str, Any] = field(default_factory=dict)
+    smtp: Mapping[str, Any] = field(default_factory=dict)
 
     @property
     def sandbox(self) -> bool:
@@ -149,6 +157,8 @@ def read_config(home: Path, environ: Mapping[str, str] | None = None) -> VaultCo
         mode=data["mode"],
         database_url=url,
         created_at=datetime.fromisoformat(data["created_at"]),
+        requests=data.get("requests") or {},
+        smtp=data.get("smtp") or {},
     )
 
 
@@ -174,6 +184,16 @@ class VaultRuntime:
     audit: AuditLog
     vault: Vault
     _closers: tuple[Any, ...]
+    environ: Mapping[str, str] = field(default_factory=dict)
+
+    @cached_property
+    def requests(self) -> RequestDesk:
+        """The request desk: messages go by SMTP when a server is configured; without one
+        they stay queued (sealed) and ``requests work`` reports them."""
+        smtp = smtp_settings(self.config.smtp, self.environ)
+        sender: Sender | None = SmtpSender(smtp) if smtp is not None else None
+        settings = RequestSettings.from_mapping(self.config.requests)
+        return RequestDesk(self.vault.context, settings, sender=sender)
 
     @property
     def policy(self) -> Policy:
@@ -227,7 +247,7 @@ def open_vault(
                 opened.close()
         raise
     return VaultRuntime(
-        config, clock, audit, Vault(context), (audit_store, shredding_keys, separate)
+        config, clock, audit, Vault(context), (audit_store, shredding_keys, separate), env
     )
 
 

@@ -108,6 +108,8 @@ class SubjectFacts:
     restrictions: Sequence[Restriction] = ()
     objections: Sequence[Restriction] = ()
     marketing_objection_at: datetime | None = None
+    sale_opt_out_at: datetime | None = None  # CCPA opt-out of sale or sharing
+    sensitive_limit_at: datetime | None = None  # CCPA limit on sensitive personal information
     pending_items: frozenset[str] = frozenset()  # frozen by a pending correction/deletion
     archived_items: frozenset[str] = frozenset()  # in the separate store
     needs_guardian: bool = False  # below a minimum age the policy sets
@@ -144,7 +146,14 @@ def decide_access(
         _check_items(purpose_key, purpose, request, subject)
         or _check_grant(request, grants, now)
         or _check_retention(policy, purpose_key, request, subject, now)
-        or _check_subject_choices(purpose_key, purpose, request, subject, now)
+        or _check_subject_choices(
+            purpose_key,
+            purpose,
+            request,
+            subject,
+            now,
+            frozenset(i for i in request.items if i in policy.items and policy.sensitivity_of(i)),
+        )
         or _decide_basis(policy, purpose_key, purpose, subject, now)
     )
 
@@ -217,8 +226,22 @@ def _check_retention(
     return None
 
 
+# Bases under which processing is what the subject asked for or what the law requires: a
+# limit on sensitive data leaves these uses standing (CCPA §1798.121(a), 11 CCR §7027(m)).
+_NECESSARY_BASES = frozenset({Basis.contract, Basis.legal_obligation, Basis.vital_interest})
+
+
+def _serves_the_subject(purpose: Purpose) -> bool:
+    return not purpose.direct_marketing and all(b.basis in _NECESSARY_BASES for b in purpose.bases)
+
+
 def _check_subject_choices(
-    key: str, purpose: Purpose, request: AccessRequest, subject: SubjectFacts, now: datetime
+    key: str,
+    purpose: Purpose,
+    request: AccessRequest,
+    subject: SubjectFacts,
+    now: datetime,
+    sensitive_items: frozenset[str] = frozenset(),
 ) -> AccessDecision | None:
     for restriction in subject.restrictions:
         if restriction.covers(key, now):
@@ -233,6 +256,15 @@ def _check_subject_choices(
             "the subject objected to direct marketing on "
             f"{subject.marketing_objection_at.isoformat()}",
         )
+    limited = subject.sensitive_limit_at
+    if limited is not None and limited <= now and not _serves_the_subject(purpose):
+        sensitive = [i for i in request.items if i in sensitive_items]
+        if sensitive:
+            return AccessDecision.deny(
+                Rule.objection,
+                f"the subject limited the use of sensitive data ({', '.join(sensitive)}) on "
+                f"{limited.isoformat()}",
+            )
     legitimate_interest_only = all(b.basis is Basis.legitimate_interest for b in purpose.bases)
     for objection in subject.objections:
         # An objection binds processing on legitimate interest (GDPR Art 21(1)); a purpose

@@ -49,6 +49,8 @@ class LimitKind(StrEnum):
     restriction = "restriction"  # GDPR Art 18 / PIPA Art 37 suspension
     objection = "objection"  # to processing on legitimate interest
     marketing_objection = "marketing_objection"  # to direct marketing: always wins
+    sale_opt_out = "sale_opt_out"  # CCPA §1798.120: no sale or sharing to third parties
+    sensitive_limit = "sensitive_limit"  # CCPA §1798.121: sensitive data for the service only
 
 
 @dataclass(frozen=True)

@@ -48,6 +48,16 @@ def collected_through(point: str) -> str:
     return f"{COLLECTED_THROUGH}{point}"
 
 
+# A deletion request (GDPR Art 17, PIPA Art 36, CCPA §1798.105): ``erasure_requested`` ends
+# every purpose of every item collected before it; ``erasure_requested:<item>`` of one item.
+# What a statute names is then moved to the separate store and kept for the statute alone.
+ERASURE_REQUESTED = "erasure_requested"
+
+
+def erasure_requested(item_key: str | None = None) -> str:
+    return ERASURE_REQUESTED if item_key is None else f"{ERASURE_REQUESTED}:{item_key}"
+
+
 class Action(StrEnum):
     archive = "archive"  # move to the separate store
     destroy = "destroy"
@@ -174,6 +184,9 @@ class _Planner:
         if item.key not in self.policy.items:
             return []  # the vault's own records (a guardian's consent) go with the subject
         ordinary = self._ordinary_end(item)
+        erased = self._erased_at(item)
+        if erased is not None and (ordinary is None or erased < ordinary[0]):
+            ordinary = (erased, "request:erasure", EndAction.delete)
         if ordinary is None:
             return []
         end, rule, then = ordinary
@@ -232,6 +245,16 @@ class _Planner:
             ):
                 latest = ended
         return latest
+
+    def _erased_at(self, item: ItemFact) -> datetime | None:
+        """When a deletion request covering the item came, if one came after it was
+        collected (a value given again after an erasure is a new one)."""
+        times = [
+            at
+            for name, at in self.facts.events
+            if name in (ERASURE_REQUESTED, erasure_requested(item.key)) and at >= item.collected_at
+        ]
+        return min(times) if times else None
 
     def _point_purposes(self, item: ItemFact) -> set[str] | None:
         """The purposes of every point that collects the item and that the subject used (the
@@ -318,6 +341,9 @@ class _Planner:
         end = statute_end
         if kept_by.separate_from is not None:
             in_use_until = self._first_after(kept_by.separate_from, record.occurred_at)
+            erased = self._first_after(ERASURE_REQUESTED, record.occurred_at)
+            if erased is not None and (in_use_until is None or erased < in_use_until):
+                in_use_until = erased  # a deletion request takes it out of ordinary use
             if in_use_until is None:
                 return []  # still in ordinary use
             if in_use_until > end:

@@ -117,6 +117,62 @@ class _Journal:
         self._entries.clear()
 
 
+def sweep_subject(ctx: VaultContext, subject_id: str, actor: Actor, *, note: str) -> SweepReport:
+    """Do now, for one subject, what its deadlines already ask: move what a statute keeps,
+    destroy the rest, shred its keys if nothing is left, certify. For a deletion request,
+    whose handler's decision is the approval (``note`` names the request): the work is
+    approved by ``actor`` and audited as such, not queued for a batch of the sweeper."""
+    now = ctx.now()
+    report = SweepReport(at=now, dry_run=False)
+    batch_id = ctx.new_id()
+    journal = _Journal()
+    with ctx.session() as session:
+        session.lock_subject(subject_id)
+        due = [
+            t
+            for t in session.tasks(subject_id)
+            if t.status in OPEN_STATUSES and not t.deadline.held and t.deadline.end_at <= now
+        ]
+        moves = [t for t in due if t.deadline.action is Action.archive]
+        if moves:
+            report.archived += _archive(ctx, session, journal, actor, subject_id, moves, now)
+        journal.flush(ctx, session)
+    with ctx.session() as session:
+        session.lock_subject(subject_id)
+        due = [
+            t
+            for t in session.tasks(subject_id)
+            if t.status in OPEN_STATUSES
+            and not t.deadline.held
+            and t.deadline.end_at <= now
+            and t.deadline.action is not Action.archive
+        ]
+        if due:
+            session.mark_tasks(
+                [t.id for t in due],
+                TaskStatus.approved,
+                at=now,
+                batch_id=batch_id,
+                decided_by=actor.id,
+                note=note,
+            )
+            approved = [replace(t, status=TaskStatus.approved, batch_id=batch_id) for t in due]
+            _destroy_for_subject(ctx, session, journal, actor, subject_id, approved, now, report)
+        journal.flush(ctx, session)
+    with ctx.session() as session:  # the shredding key, once the database forgot the rest
+        keys = [
+            t
+            for t in session.tasks(subject_id)
+            if t.status is TaskStatus.approved and t.deadline.target_kind is TargetKind.subject_keys
+        ]
+        if keys:
+            _destroy_for_subject(ctx, session, journal, actor, subject_id, keys, now, report)
+        journal.flush(ctx, session)
+    report.batch_id = batch_id
+    _certify_batch(ctx, actor, report, batch_id, now)
+    return report
+
+
 # planning ---------------------------------------------------------------------------------------
 
 
@@ -449,31 +505,37 @@ def _certify(ctx: VaultContext, actor: Actor, report: SweepReport, now: datetime
             batches.update(t.batch_id for t in page if t.batch_id is not None)
             after = page[-1].id
     for batch_id in sorted(batches):
-        with ctx.session() as session:
-            if session.find_tasks(QUEUED_STATUSES, batch_id=batch_id, limit=1):
-                continue  # still waiting for approval or for its turn
-            done = all_tasks(session, [TaskStatus.done], batch_id=batch_id)
-            done = [t for t in done if t.certificate_id is None]
-            if not done:
-                continue
-            certificate_id = ctx.new_id()
-            body = certificate_body(ctx.policy, certificate_id, batch_id, done, now)
-            if not session.add_certificate(Certificate(certificate_id, batch_id, now, body)):
-                continue
-            session.set_certificate(batch_id, certificate_id)
-            ctx.record(
-                session,
-                actor,
-                "retention.certificate",
-                Decision.allow("destruction_certificate", "destruction certificate issued"),
-                details={
-                    "certificate_id": certificate_id,
-                    "batch_id": batch_id,
-                    "subjects": body["subjects"],
-                    "keys_destroyed": body["keys_destroyed"],
-                },
-            )
-            report.certificates.append(certificate_id)
+        _certify_batch(ctx, actor, report, batch_id, now)
+
+
+def _certify_batch(
+    ctx: VaultContext, actor: Actor, report: SweepReport, batch_id: str, now: datetime
+) -> None:
+    with ctx.session() as session:
+        if session.find_tasks(QUEUED_STATUSES, batch_id=batch_id, limit=1):
+            return  # still waiting for approval or for its turn
+        done = all_tasks(session, [TaskStatus.done], batch_id=batch_id)
+        done = [t for t in done if t.certificate_id is None]
+        if not done:
+            return
+        certificate_id = ctx.new_id()
+        body = certificate_body(ctx.policy, certificate_id, batch_id, done, now)
+        if not session.add_certificate(Certificate(certificate_id, batch_id, now, body)):
+            return
+        session.set_certificate(batch_id, certificate_id)
+        ctx.record(
+            session,
+            actor,
+            "retention.certificate",
+            Decision.allow("destruction_certificate", "destruction certificate issued"),
+            details={
+                "certificate_id": certificate_id,
+                "batch_id": batch_id,
+                "subjects": body["subjects"],
+                "keys_destroyed": body["keys_destroyed"],
+            },
+        )
+        report.certificates.append(certificate_id)
 
 
 def _alerts(

@@ -47,6 +47,11 @@ from policyvault.services.vault.policies import PolicyVersionCache
 POLICY_CLOCK = Actor(id="svc.policy_versions", role="system")
 
 
+_STANDING_CHOICES = frozenset(
+    {LimitKind.marketing_objection, LimitKind.sale_opt_out, LimitKind.sensitive_limit}
+)
+
+
 class SubjectNotFound(NotFound):
     code = "subject_not_found"
 
@@ -205,11 +210,13 @@ class VaultContext:
             events.setdefault(event.name, event.at)  # the first occurrence anchors periods
         restrictions: list[Restriction] = []
         objections: list[Restriction] = []
-        marketing_at: datetime | None = None
+        # Choices that bind every purpose they concern from their first (unlifted) time.
+        first_at: dict[LimitKind, datetime] = {}
         for limit in session.limits(subject.id):
-            if limit.kind is LimitKind.marketing_objection:
-                if limit.lifted_at is None and (marketing_at is None or limit.at < marketing_at):
-                    marketing_at = limit.at
+            if limit.kind in _STANDING_CHOICES:
+                known = first_at.get(limit.kind)
+                if limit.lifted_at is None and (known is None or limit.at < known):
+                    first_at[limit.kind] = limit.at
                 continue
             target = restrictions if limit.kind is LimitKind.restriction else objections
             target.append(
@@ -226,7 +233,9 @@ class VaultContext:
             consents=tuple(session.consents(subject.id)),
             restrictions=tuple(restrictions),
             objections=tuple(objections),
-            marketing_objection_at=marketing_at,
+            marketing_objection_at=first_at.get(LimitKind.marketing_objection),
+            sale_opt_out_at=first_at.get(LimitKind.sale_opt_out),
+            sensitive_limit_at=first_at.get(LimitKind.sensitive_limit),
             pending_items=pending,
             archived_items=archived,
             needs_guardian=subject.needs_guardian,

@@ -215,6 +215,17 @@ def _recipient_decision(
             Rule.item_not_in_purpose,
             f"{recipient_id!r} is not declared to receive {', '.join(outside)}",
         )
+    opted_out = facts.sale_opt_out_at
+    if (
+        isinstance(recipient, ThirdParty)
+        and recipient.sale_or_sharing
+        and opted_out is not None
+        and opted_out <= ctx.now()
+    ):
+        return AccessDecision.deny(
+            Rule.objection,
+            f"the subject opted out of sale or sharing on {opted_out.isoformat()}",
+        )
     if isinstance(recipient, ThirdParty) and recipient.basis is Basis.legal_obligation:
         if not legal_reference:
             return AccessDecision.deny(

@@ -1,0 +1,377 @@
+"""Verifying who asks: a one-time code to a contact already on file (limited attempts, an
+expiry, one uniform failure), a subject signed in to the controller's service (a token the
+vault issued), or an agent's document the privacy officer accepts.
+
+Every failure reads the same to the requester ("the request could not be verified") whatever
+the cause: a wrong code, an expired one, too many attempts, or nobody behind the request.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import secrets
+from dataclasses import replace
+from datetime import datetime, timedelta
+from typing import Any
+
+from policyvault.crypto.passwords import hash_password, verify_password
+from policyvault.domain.audit import Actor, Decision
+from policyvault.domain.errors import InvalidInput, Refused
+from policyvault.domain.policy.data import ItemType
+from policyvault.domain.requests import (
+    RequestPrivate,
+    RequestStatus,
+    RightsRequest,
+    VerificationCode,
+    VerificationMethod,
+)
+from policyvault.domain.requests.verification import verification_need
+from policyvault.services.ports import VaultSession
+from policyvault.services.requests.common import (
+    Desk,
+    audit,
+    language,
+    load,
+    owner,
+    private_of,
+    remedy,
+    send,
+    step,
+    subject_of,
+)
+from policyvault.services.requests.sealing import open_payload
+from policyvault.services.values import check_value
+
+UNIFORM_FAILURE = "the request could not be verified"
+TOKEN_TTL = timedelta(minutes=15)
+
+
+class VerificationFailed(Refused):
+    code = "verification_failed"
+
+    def __init__(self) -> None:
+        super().__init__(UNIFORM_FAILURE)
+
+
+# contacts on file -------------------------------------------------------------------------------
+
+
+def email_on_file(desk: Desk, session: VaultSession, subject_id: str) -> str | None:
+    """The subject's first e-mail address the vault holds (live store only)."""
+    ctx = desk.ctx
+    keys = [k for k, item in ctx.policy.items.items() if item.type is ItemType.email]
+    if not keys:
+        return None
+    subject = ctx.subject(session, subject_id)
+    stored = [i for i in session.items(subject_id, keys) if not i.hashed]
+    if not stored:
+        return None
+    key = ctx.sealing_key(session, subject)
+    first = sorted(stored, key=lambda i: keys.index(i.item_key))[0]
+    return ctx.open(key, subject_id, first.item_key, first.sealed).decode()
+
+
+# codes ------------------------------------------------------------------------------------------
+
+
+def send_code(desk: Desk, session: VaultSession, request: RightsRequest, actor: Actor) -> None:
+    """A fresh six-digit code to the subject's address on file; only its hash is kept."""
+    to = email_on_file(desk, session, subject_of(request))
+    if to is None:
+        return  # nothing to send it to: the request stays unverified, staff may verify
+    code = f"{secrets.randbelow(10**6):06d}"
+    expires = desk.ctx.now() + desk.settings.code_ttl
+    session.requests.put_code(
+        VerificationCode(request.id, hash_password(code), expires, desk.settings.code_attempts)
+    )
+    lang = language(desk.ctx, request.details.get("language"))
+    send(
+        desk.ctx,
+        session,
+        request,
+        "verification_code",
+        to,
+        {
+            "code": code,
+            "expires_minutes": desk.settings.code_minutes,
+            "request_kind": request.kind.value,
+        },
+        actor,
+        lang,
+    )
+
+
+def verify_code(desk: Desk, request_id: str, code: str, actor: Actor) -> RightsRequest:
+    """Check the code (and, where the law asks for more, the further data points and the
+    declaration given with the request). A wrong code costs an attempt; the last one closes
+    the request as unverified. Raises ``VerificationFailed`` for every failure alike."""
+    ctx = desk.ctx
+    now = ctx.now()
+    failed = False
+    with ctx.session() as session:
+        request = session.requests.request(request_id, lock=True)
+        if request is None or request.status is not RequestStatus.awaiting_verification:
+            failed = True
+        else:
+            stored = session.requests.code(request_id)
+            good = (
+                stored is not None
+                and stored.expires_at > now
+                and stored.attempts_left > 0
+                and verify_password(stored.code_hash, code.strip())
+            )
+            if good and not _further_proof_matches(desk, session, request):
+                good = False
+            if good:
+                session.requests.delete_code(request_id)
+                verified = step(
+                    request,
+                    "verified",
+                    actor,
+                    now,
+                    "code",
+                    status=RequestStatus.open,
+                    verification=VerificationMethod.code,
+                    verified_at=now,
+                )
+                session.requests.update_request(verified)
+                audit(
+                    ctx,
+                    session,
+                    actor,
+                    "request.verify",
+                    verified,
+                    Decision.allow("verification", "one-time code verified"),
+                )
+                acknowledge(desk, session, verified, private_of(ctx, session, request_id), actor)
+            else:
+                failed = True
+                _spend_attempt(desk, session, request, stored, now, actor)
+    if failed:
+        raise VerificationFailed()
+    from policyvault.services.requests.fulfilment import proceed
+
+    proceed(desk, request_id, actor)
+    with ctx.session() as session:
+        return load(session, request_id, lock=False)
+
+
+def _spend_attempt(
+    desk: Desk,
+    session: VaultSession,
+    request: RightsRequest,
+    stored: VerificationCode | None,
+    now: datetime,
+    actor: Actor,
+) -> None:
+    left = 0 if stored is None or stored.expires_at <= now else stored.attempts_left - 1
+    if left > 0 and stored is not None:
+        session.requests.put_code(replace(stored, attempts_left=left))
+        reason = "wrong code"
+    else:
+        session.requests.delete_code(request.id)
+        reason = "no attempts left or the code expired"
+        request = step(
+            request,
+            "unverified",
+            actor,
+            now,
+            "attempts_or_expiry",
+            status=RequestStatus.unverified,
+            closed_at=now,
+        )
+        session.requests.update_request(request)
+    audit(
+        desk.ctx,
+        session,
+        actor,
+        "request.verify",
+        request,
+        Decision.deny("verification", reason),
+        attempts_left=max(left, 0),
+    )
+
+
+def _further_proof_matches(desk: Desk, session: VaultSession, request: RightsRequest) -> bool:
+    """Where the law asks for more than a code (CCPA specific pieces, deletion): enough of
+    the data points given with the request match what the vault holds, and the declaration
+    was made. Values are compared in their canonical form, in constant time."""
+    need = verification_need(request.kind, request.jurisdictions)
+    if not need.extra_data_points and not need.declaration:
+        return True
+    if need.declaration and not request.details.get("declaration"):
+        return False
+    subject_id = subject_of(request)
+    found = session.requests.request_private(request.id)
+    if found is None:
+        return False
+    points: dict[str, Any] = (
+        open_payload(desk.ctx, owner(request.id), *found).get("data_points") or {}
+    )
+    ctx = desk.ctx
+    subject = ctx.subject(session, subject_id)
+    key = ctx.sealing_key(session, subject)
+    stored = {i.item_key: i for i in session.items(subject_id, list(points))}
+    matches = 0
+    for item_key, value in points.items():
+        item = ctx.policy.items.get(item_key)
+        held = stored.get(item_key)
+        if item is None or held is None or held.hashed or item.type is ItemType.email:
+            continue  # the e-mail address is the code's own channel: not a further point
+        given = check_value(item_key, item, value).data
+        if hmac.compare_digest(given, ctx.open(key, subject_id, item_key, held.sealed)):
+            matches += 1
+    return matches >= need.extra_data_points
+
+
+# subject tokens ---------------------------------------------------------------------------------
+
+
+def issue_subject_token(desk: Desk, subject_id: str, actor: Actor) -> tuple[str, datetime]:
+    """A short-lived token for a subject the controller's service has just signed in: a
+    request made with it needs no code (CCPA §7061: re-authentication of an account holder).
+    Only its SHA-256 is stored."""
+    ctx = desk.ctx
+    token = secrets.token_urlsafe(32)
+    expires = ctx.now() + TOKEN_TTL
+    with ctx.session() as session:
+        ctx.subject(session, subject_id)
+        digest = hashlib.sha256(token.encode()).hexdigest()
+        session.requests.add_subject_token(digest, subject_id, expires)
+        ctx.record(
+            session,
+            actor,
+            "request.subject_token",
+            Decision.allow("verification", "sign-in token issued for a rights request"),
+            subject_id=subject_id,
+        )
+    return token, expires
+
+
+# agents -----------------------------------------------------------------------------------------
+
+
+def review_agent(
+    desk: Desk, request_id: str, accepted: bool, reason: str | None, actor: Actor
+) -> RightsRequest:
+    """The privacy officer accepts or refuses an agent's document (PIPA Decree 46(1): the
+    controller verifies the agent; 11 CCR §7063)."""
+    ctx = desk.ctx
+    now = ctx.now()
+    if not accepted and not reason:
+        raise InvalidInput("a refused agent document needs a reason")
+    with ctx.session() as session:
+        request = load(session, request_id)
+        if request.status is not RequestStatus.awaiting_agent_review or request.agent is None:
+            raise Refused("the request is not waiting for an agent's document to be reviewed")
+        if request.subject_id is None:
+            raise Refused("the request names no subject the vault holds: refuse or identify it")
+        agent = replace(request.agent, reviewed_at=now, reviewed_by=actor.id, accepted=accepted)
+        if accepted:
+            request = step(
+                request,
+                "agent_accepted",
+                actor,
+                now,
+                status=RequestStatus.open,
+                agent=agent,
+                verified_at=now,
+            )
+        else:
+            request = step(
+                request,
+                "agent_refused",
+                actor,
+                now,
+                reason or "",
+                status=RequestStatus.refused,
+                agent=agent,
+                refusal_reason=reason,
+                closed_at=now,
+            )
+        session.requests.update_request(request)
+        audit(
+            ctx,
+            session,
+            actor,
+            "request.agent_review",
+            request,
+            Decision.allow("agent_document", "agent accepted")
+            if accepted
+            else Decision.deny("agent_document", "agent refused"),
+        )
+        private = private_of(ctx, session, request_id)
+        if not accepted:
+            lang = language(ctx, request.details.get("language"))
+            send(
+                ctx,
+                session,
+                request,
+                "result",
+                private.contact,
+                _refusal_context(desk, request, reason or "", lang),
+                actor,
+                lang,
+            )
+    if accepted:
+        from policyvault.services.requests.fulfilment import proceed
+
+        proceed(desk, request_id, actor)
+    with ctx.session() as session:
+        return load(session, request_id, lock=False)
+
+
+def _refusal_context(desk: Desk, request: RightsRequest, reason: str, lang: str) -> dict[str, Any]:
+    return {
+        "request_kind": request.kind.value,
+        "status": "refused",
+        "outcomes": [],
+        "download_url": None,
+        "download_expires_at": None,
+        "refusal_reason": reason,
+        "remedy": remedy(desk.ctx, lang),
+        "objection_procedure": None,
+    }
+
+
+# receipt ----------------------------------------------------------------------------------------
+
+
+def acknowledge(
+    desk: Desk,
+    session: VaultSession,
+    request: RightsRequest,
+    private: RequestPrivate,
+    actor: Actor,
+) -> None:
+    """Confirm receipt with the due date (CCPA: within 10 business days) once the request is
+    known to come from the subject or its agent."""
+    if request.acknowledged_at is not None:
+        return
+    lang = language(desk.ctx, request.details.get("language"))
+    sent = send(
+        desk.ctx,
+        session,
+        request,
+        "acknowledgement",
+        private.contact,
+        {
+            "request_kind": request.kind.value,
+            "received_at": request.received_at,
+            "due_at": request.due_at,
+            "verification": (request.verification or VerificationMethod.none).value,
+            "remedy": remedy(desk.ctx, lang),
+        },
+        actor,
+        lang,
+    )
+    now = desk.ctx.now()
+    done = step(
+        request,
+        "acknowledged" if sent else "acknowledge_by_channel",
+        actor,
+        now,
+        acknowledged_at=now if sent else None,
+    )
+    session.requests.update_request(done)

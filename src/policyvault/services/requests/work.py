@@ -1,0 +1,192 @@
+"""The request desk's background work, run by ``policyvault requests work`` and by ``serve``
+on a schedule: every step compares stored times with the vault's clock, so a sandbox vault
+replays weeks of requests by moving its clock, and nothing waits by sleeping.
+
+- messages due are delivered (when an SMTP server is configured);
+- forwardings are sent, reminded, escalated;
+- requests nobody verified in time are closed as unverified;
+- requests close to their due date, or past it, are reported (audited; a daily digest to the
+  privacy officer);
+- closed request records older than their keeping period are pruned (11 CCR §7101: at least
+  24 months).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+
+from policyvault.domain.audit import Actor, Decision
+from policyvault.domain.deadlines import add_period_local
+from policyvault.domain.policy.duration import Duration
+from policyvault.domain.requests import (
+    CLOSED_REQUEST_STATUSES,
+    OPEN_REQUEST_STATUSES,
+    RequestStatus,
+    RightsRequest,
+)
+from policyvault.services.outbox.queue import DeliveryReport, deliver_due
+from policyvault.services.outbox.smtp import Sender
+from policyvault.services.requests import forwarding
+from policyvault.services.requests.common import DESK, Desk, audit, language, send, step
+
+ALERTED_ON = "requests.alerted_on"  # setting: the day the last digest went to the officer
+
+
+@dataclass
+class DeskReport:
+    at: datetime
+    delivery: DeliveryReport | None = None
+    forwarding: forwarding.ForwardingReport = field(default_factory=forwarding.ForwardingReport)
+    expired: int = 0
+    open: int = 0
+    due_soon: int = 0
+    overdue: int = 0
+    overdue_ids: list[str] = field(default_factory=list)
+    pruned: int = 0
+
+
+def run_due_work(
+    desk: Desk,
+    *,
+    sender: Sender | None = None,
+    post: forwarding.Poster = forwarding.post_with_httpx,
+    actor: Actor = DESK,
+) -> DeskReport:
+    report = DeskReport(at=desk.ctx.now())
+    report.forwarding = forwarding.dispatch_due(desk, post)
+    report.expired = expire_unverified(desk, actor)
+    _deadlines(desk, report, actor)
+    report.pruned = prune_records(desk, actor)
+    if sender is not None:  # last: what the steps above queued goes out in this run
+        report.delivery = deliver_due(desk.ctx, sender, max_attempts=desk.settings.outbox_attempts)
+    return report
+
+
+def open_requests(desk: Desk) -> list[RightsRequest]:
+    """Every open request, earliest due first (a page at a time from the store)."""
+    found: list[RightsRequest] = []
+    after: tuple[datetime, str] | None = None
+    while True:
+        with desk.ctx.session() as session:
+            page = session.requests.find_requests(
+                statuses=OPEN_REQUEST_STATUSES, after=after, limit=500
+            )
+        found += page
+        if len(page) < 500:
+            return found
+        after = (page[-1].due_at, page[-1].id)
+
+
+def expire_unverified(desk: Desk, actor: Actor = DESK) -> int:
+    ctx = desk.ctx
+    now = ctx.now()
+    expired = 0
+    waiting = [r for r in open_requests(desk) if r.status is RequestStatus.awaiting_verification]
+    for request in waiting:
+        with ctx.session() as session:
+            current = session.requests.request(request.id, lock=True)
+            if current is None or current.status is not RequestStatus.awaiting_verification:
+                continue
+            code = session.requests.code(request.id)
+            ends = code.expires_at if code else current.received_at + desk.settings.code_ttl
+            if ends > now:
+                continue
+            session.requests.delete_code(request.id)
+            closed = step(
+                current,
+                "unverified",
+                actor,
+                now,
+                "not verified in time",
+                status=RequestStatus.unverified,
+                closed_at=now,
+            )
+            session.requests.update_request(closed)
+            audit(
+                ctx,
+                session,
+                actor,
+                "request.expire",
+                closed,
+                Decision.deny("verification", "not verified before the code expired"),
+            )
+            expired += 1
+    return expired
+
+
+def _deadlines(desk: Desk, report: DeskReport, actor: Actor) -> None:
+    ctx = desk.ctx
+    now = ctx.now()
+    soon = now + timedelta(days=desk.settings.alert_days)
+    requests = open_requests(desk)
+    report.open = len(requests)
+    overdue = [r for r in requests if r.due_at <= now]
+    due_soon = [r for r in requests if now < r.due_at <= soon]
+    report.overdue = len(overdue)
+    report.overdue_ids = [r.id for r in overdue]
+    report.due_soon = len(due_soon)
+    if not overdue and not due_soon:
+        return
+    today = now.date().isoformat()
+    with ctx.session() as session:
+        if session.setting(ALERTED_ON) == today:
+            return  # one digest a day; the audit entry below is the day's record
+        session.put_setting(ALERTED_ON, today)
+        ctx.record(
+            session,
+            actor,
+            "request.deadline_alert",
+            Decision.deny("request_deadline", f"{len(overdue)} overdue, {len(due_soon)} due soon")
+            if overdue
+            else Decision.allow("request_deadline", f"{len(due_soon)} due soon"),
+            details={"overdue": len(overdue), "due_soon": len(due_soon), "open": len(requests)},
+        )
+        officer = ctx.policy.contacts.privacy_officer.email
+        if officer and requests:
+            send(
+                ctx,
+                session,
+                requests[0],
+                "deadline_alert",
+                str(officer),
+                {
+                    "counts": {"open": len(requests), "overdue": len(overdue)},
+                    "overdue": [_brief(r) for r in overdue],
+                    "due_soon": [_brief(r) for r in due_soon],
+                },
+                actor,
+                language(ctx),
+            )
+
+
+def _brief(request: RightsRequest) -> dict[str, object]:
+    return {"request_id": request.id, "request_kind": request.kind.value, "due_at": request.due_at}
+
+
+def prune_records(desk: Desk, actor: Actor = DESK) -> int:
+    """Closed requests past their keeping period go, with their codes, links, messages and
+    forwardings: the record of a request is used for nothing else (11 CCR §7101(b))."""
+    ctx = desk.ctx
+    now = ctx.now()
+    keep = Duration(months=desk.settings.records_months)
+    pruned = 0
+    while True:
+        with ctx.session() as session:
+            closed = session.requests.find_requests(statuses=CLOSED_REQUEST_STATUSES, limit=500)
+            gone = [
+                r.id
+                for r in closed
+                if r.closed_at is not None
+                and add_period_local(r.closed_at, keep, ctx.policy.timezone) <= now
+            ]
+            if not gone:
+                return pruned
+            pruned += session.requests.delete_requests(gone)
+            ctx.record(
+                session,
+                actor,
+                "request.prune",
+                Decision.allow("request_records", "request records past their keeping period"),
+                details={"count": len(gone)},
+            )
