@@ -20,7 +20,6 @@ from policyvault.crypto.blind_index import IndexKind, blind_index, normalise
 from policyvault.domain.audit import Actor, Decision
 from policyvault.domain.errors import InvalidInput, Refused
 from policyvault.domain.policy.data import ConsentCategory
-from policyvault.domain.policy.notice import Right
 from policyvault.domain.requests import (
     AgentInfo,
     AgentKind,
@@ -33,6 +32,7 @@ from policyvault.domain.requests import (
     VerificationMethod,
 )
 from policyvault.domain.requests.deadlines import request_deadlines
+from policyvault.domain.requests.rights import available_rights
 from policyvault.domain.requests.verification import verification_need
 from policyvault.services.ports import VaultSession
 from policyvault.services.requests import verification
@@ -199,8 +199,9 @@ def _received_at(submission: Submission, now: datetime) -> datetime:
 def _check(desk: Desk, submission: Submission) -> None:
     policy = desk.ctx.policy
     kind = submission.kind
-    if Right(kind.value) not in policy.rights.granted:
-        raise Refused(f"the policy does not grant the right {kind.value!r}")
+    granted = [r.value for r in policy.rights.granted]
+    if kind not in available_rights(granted, policy.jurisdictions):
+        raise Refused(f"neither the policy nor a law it applies grants the right {kind.value!r}")
     for key in submission.items:
         if key not in policy.items:
             raise InvalidInput(f"item {key!r} is not declared in the policy")
