@@ -70,6 +70,8 @@ def erase(desk: Desk, request: RightsRequest, actor: Actor) -> tuple[list[ItemOu
     wanted = sorted(set(request.items) & held_before) if request.items else sorted(held_before)
     for key in sorted(set(request.items) - held_before):
         outcomes.append(ItemOutcome(key, Outcome.not_held))
+    # What a statute had already taken out of ordinary use before the request stays kept.
+    wanted += sorted(kept_items - held_before) if not request.items else []
     for key in wanted:
         deadline = destroy_at.get((TargetKind.item, key))
         if key in kept_items:
