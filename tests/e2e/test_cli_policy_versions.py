@@ -230,6 +230,12 @@ def test_a_home_made_before_version_records_keeps_its_policy(tmp_path: Path) -> 
                 "vault_certificates",
                 "vault_anonymised",
                 "vault_settings",
+                "vault_requests",
+                "vault_request_codes",
+                "vault_subject_tokens",
+                "vault_downloads",
+                "vault_outbox",
+                "vault_forwardings",
             ):
                 conn.execute(text(f"DROP TABLE {table}"))
             conn.execute(text("UPDATE alembic_version SET version_num = '0001'"))

@@ -99,14 +99,14 @@ def consent_category(text: str, option: str) -> ConsentCategory:
         raise InvalidInput(f"{option} names a consent category among: {known}") from None
 
 
-def item_values(policy: Policy, texts: Sequence[str]) -> dict[str, Any]:
+def item_values(policy: Policy, texts: Sequence[str], option: str = "--value") -> dict[str, Any]:
     """``item=value`` pairs, each value shaped for its item's declared type."""
     values: dict[str, Any] = {}
     for text in texts:
         key, equals, raw = text.partition("=")
         key = key.strip()
         if not equals or not key:
-            raise InvalidInput("--value takes item=value (a file: item=@path)")
+            raise InvalidInput(f"{option} takes item=value (a file: item=@path)")
         if key in values:
             raise InvalidInput(f"item {key!r} given twice")
         values[key] = item_value(policy, key, raw)

@@ -11,7 +11,9 @@ from policyvault.cli import grant as grant_commands
 from policyvault.cli import holds as hold_commands
 from policyvault.cli import keys as keys_commands
 from policyvault.cli import policy as policy_commands
+from policyvault.cli import recipients as recipient_commands
 from policyvault.cli import records as record_commands
+from policyvault.cli import requests as request_commands
 from policyvault.cli import retention as retention_commands
 from policyvault.cli import sandbox as sandbox_commands
 from policyvault.cli import subject as subject_commands
@@ -37,6 +39,8 @@ app.add_typer(sandbox_commands.app, name="sandbox")
 app.add_typer(record_commands.app, name="record")
 app.add_typer(hold_commands.app, name="hold")
 app.add_typer(retention_commands.app, name="retention")
+app.add_typer(request_commands.app, name="requests")
+app.add_typer(recipient_commands.app, name="recipients")
 app.command("sweep")(sweep)
 app.command("serve")(serve)
 

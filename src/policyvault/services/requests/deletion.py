@@ -75,11 +75,12 @@ def erase(desk: Desk, request: RightsRequest, actor: Actor) -> tuple[list[ItemOu
     for key in wanted:
         deadline = destroy_at.get((TargetKind.item, key))
         if key in kept_items:
+            held = "under a legal hold; " if deadline and deadline.held else ""
             outcomes.append(
                 ItemOutcome(
                     key,
                     Outcome.kept,
-                    why(deadline.record_type if deadline else None),
+                    held + why(deadline.record_type if deadline else None),
                     deadline.due_at if deadline else None,
                 )
             )
@@ -94,14 +95,15 @@ def erase(desk: Desk, request: RightsRequest, actor: Actor) -> tuple[list[ItemOu
         for record in [*kept_records, *live_records]:
             by_type.setdefault(record.record_type, []).append(record.id)
         for record_type, ids in sorted(by_type.items()):
-            dues = [
-                d.due_at for i in ids if (d := destroy_at.get((TargetKind.record, i))) is not None
-            ]
+            found = [d for i in ids if (d := destroy_at.get((TargetKind.record, i))) is not None]
+            dues = [d.due_at for d in found]
+            # A hold keeps a record past its statute (and in the live store): say so.
+            held = "under a legal hold; " if any(d.held for d in found) else ""
             outcomes.append(
                 ItemOutcome(
                     f"record:{record_type}",
                     Outcome.kept,
-                    why(record_type),
+                    held + why(record_type),
                     max(dues) if dues else None,
                 )
             )

@@ -20,6 +20,7 @@ from typing import IO, Any
 from policyvault.crypto.tokens import token_digest
 from policyvault.domain.audit import Actor, Decision
 from policyvault.domain.errors import NotFound
+from policyvault.domain.policy.data import CollectionKind
 from policyvault.domain.requests import RequestKind, RequestStatus, RightsRequest
 from policyvault.domain.retention import Action, TargetKind, TaskStatus
 from policyvault.domain.retention.work import OPEN_STATUSES
@@ -216,7 +217,11 @@ def _item(
         if item.item_key in d.item_keys
     )
     category = declared.category
-    provided = not category.startswith(_OBSERVED)
+    # What came through an automatic collection point the service generated, whatever its
+    # category says (Megazone's bad-use records are user.megazone.bad_use).
+    point = policy.collection_points.get(item.point)
+    automatic = point is not None and point.kind is CollectionKind.automatic
+    provided = not automatic and not category.startswith(_OBSERVED)
     return PackageItem(
         key=item.item_key,
         label=text(declared.label, lang),

@@ -137,6 +137,16 @@ class RequestDesk:
             self.desk, recipient_id, webhook=webhook, secret=secret, email=email, actor=actor
         )
 
+    def recipients(self) -> list[tuple[str, str, str | None]]:
+        """Every recipient the policy declares: its id, its name, and the channel it is reached
+        by (``webhook``, ``email``; None: no endpoint, so the officer forwards by hand). Never
+        the address or the secret."""
+        with self.desk.ctx.session() as session:
+            return [
+                (recipient_id, name, forwarding.endpoint_channel(session, recipient_id))
+                for recipient_id, name in forwarding.recipients(self.desk).items()
+            ]
+
     def confirm_forwarding(self, token: str, actor: Actor = forwarding.FORWARDER) -> Forwarding:
         return forwarding.confirm(self.desk, token, actor)
 

@@ -153,6 +153,12 @@ def endpoint(desk: Desk, session: VaultSession, recipient_id: str) -> Endpoint |
     )
 
 
+def endpoint_channel(session: VaultSession, recipient_id: str) -> str | None:
+    """How a recipient is reached (webhook, email; None: no endpoint), its secret unopened."""
+    text = session.setting(_ENDPOINT + recipient_id)
+    return None if text is None else str(json.loads(text)["channel"])
+
+
 # creating ---------------------------------------------------------------------------------------
 
 

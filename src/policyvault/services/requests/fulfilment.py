@@ -128,10 +128,18 @@ def fulfil(desk: Desk, request_id: str, actor: Actor) -> RightsRequest:
         request.kind is RequestKind.deletion
         and destruction.approval_required is True
         and actor.role != destruction.approver
-        and actor.role != "system"
     ):
         # The deletion destroys at once: its handler's decision is the approval the policy
         # asks of its approver (Decree 32(5)3), so only that role may give it.
+        with ctx.session() as session:
+            audit(
+                ctx,
+                session,
+                actor,
+                "request.fulfil",
+                request,
+                Decision.deny("approval", "only the policy's destruction approver may fulfil"),
+            )
         raise Refused(f"a deletion is approved by the {destruction.approver!r} role")
     handler = _HANDLERS[request.kind]
     outcomes, extra = handler(desk, request, actor)
@@ -171,6 +179,9 @@ def refuse(desk: Desk, request_id: str, reason: str, actor: Actor) -> RightsRequ
         request = load(session, request_id)
         if not request.open:
             raise Refused(f"the request is {request.status.value}")
+        if request.status is RequestStatus.awaiting_recipients:
+            # Done here already (and told so); only its recipients' confirmations are awaited.
+            raise Refused("the request was fulfilled; it waits for its recipients only")
         if request.subject_id is not None:
             session.release_freezes(request.subject_id, request.id, now)
         refused = step(
@@ -215,6 +226,8 @@ def extend(
         request = load(session, request_id)
         if not request.open:
             raise Refused(f"the request is {request.status.value}")
+        if request.status is RequestStatus.awaiting_recipients:
+            raise Refused("the request was fulfilled and answered: there is nothing to extend")
         deadlines = request_deadlines(
             request.kind,
             request.jurisdictions,

@@ -46,6 +46,12 @@ STAFF_CHANNELS = frozenset(
     {Channel.email, Channel.phone, Channel.letter, Channel.fax, Channel.in_person}
 )
 DOCUMENT_TYPES = frozenset({"application/pdf", "image/png", "image/jpeg"})
+RECEIVED = "received"
+AGENT_ANSWER = (
+    "Your request was received. The privacy officer will review the document that shows "
+    "you may act for the person concerned, and answer you."
+)
+OPT_OUT_ANSWER = "Your request was received. If we hold data about you, it takes effect now."
 UNIFORM_ANSWER = (
     "Your request was received. If we hold data about you, we sent a one-time code to a "
     "contact we have on file; enter it to confirm the request."
@@ -84,7 +90,9 @@ class Submission:
 @dataclass(frozen=True)
 class Received:
     request_id: str
-    status: RequestStatus
+    # A request's status, or ``received`` for one asked for by an e-mail address (which
+    # may or may not match anyone: the answer is the same either way).
+    status: str
     due_at: datetime
     message: str
 
@@ -176,14 +184,34 @@ def submit(desk: Desk, submission: Submission, actor: Actor) -> Received:
         from policyvault.services.requests.fulfilment import proceed
 
         proceed(desk, request_id, actor)
+    if submission.email is not None:
+        # Asked for by an address: the answer must not tell whether the vault holds it. Its
+        # status, due date and message depend on what was asked, never on who matched.
+        public = request_deadlines(
+            submission.kind,
+            tuple(ctx.policy.jurisdictions),
+            received_at,
+            timezone=ctx.policy.timezone,
+            calendars=request_calendars(tuple(ctx.policy.jurisdictions)),
+            fallback_days=desk.settings.fallback_days,
+        )
+        return Received(request_id, RECEIVED, public.due_at, _answer(submission))
     with ctx.session() as session:
         final = session.requests.request(request_id)
     return Received(
         request_id=request_id,
-        status=final.status if final else status,
+        status=(final.status if final else status).value,
         due_at=deadlines.due_at,
-        message=UNIFORM_ANSWER if status is RequestStatus.awaiting_verification else "",
+        message="",
     )
+
+
+def _answer(submission: Submission) -> str:
+    if submission.agent is not None:
+        return AGENT_ANSWER
+    if not verification_need(submission.kind, ()).code:
+        return OPT_OUT_ANSWER
+    return UNIFORM_ANSWER
 
 
 def _received_at(submission: Submission, now: datetime) -> datetime:

@@ -89,7 +89,11 @@ def expire_unverified(desk: Desk, actor: Actor = DESK) -> int:
             if current is None or current.status is not RequestStatus.awaiting_verification:
                 continue
             code = session.requests.code(request.id)
-            ends = code.expires_at if code else current.received_at + desk.settings.code_ttl
+            # Without a code (nobody matched, no address on file) the request had as long as
+            # a code would have had, from when it was taken in (a letter's receipt time may
+            # lie weeks before that).
+            taken_in = current.history[0].at if current.history else current.received_at
+            ends = code.expires_at if code else taken_in + desk.settings.code_ttl
             if ends > now:
                 continue
             session.requests.delete_code(request.id)
@@ -170,23 +174,34 @@ def prune_records(desk: Desk, actor: Actor = DESK) -> int:
     ctx = desk.ctx
     now = ctx.now()
     keep = Duration(months=desk.settings.records_months)
+    # Every prunable request closed before this (a month has at least 28 days); the exact
+    # calendar months are checked one by one.
+    closed_before = now - timedelta(days=28 * desk.settings.records_months)
     pruned = 0
+    after: tuple[datetime, str] | None = None
     while True:
         with ctx.session() as session:
-            closed = session.requests.find_requests(statuses=CLOSED_REQUEST_STATUSES, limit=500)
+            page = session.requests.find_requests(
+                statuses=CLOSED_REQUEST_STATUSES,
+                closed_before=closed_before,
+                after=after,
+                limit=500,
+            )
             gone = [
                 r.id
-                for r in closed
+                for r in page
                 if r.closed_at is not None
                 and add_period_local(r.closed_at, keep, ctx.policy.timezone) <= now
             ]
-            if not gone:
-                return pruned
-            pruned += session.requests.delete_requests(gone)
-            ctx.record(
-                session,
-                actor,
-                "request.prune",
-                Decision.allow("request_records", "request records past their keeping period"),
-                details={"count": len(gone)},
-            )
+            if gone:
+                pruned += session.requests.delete_requests(gone)
+                ctx.record(
+                    session,
+                    actor,
+                    "request.prune",
+                    Decision.allow("request_records", "request records past their keeping period"),
+                    details={"count": len(gone)},
+                )
+        if len(page) < 500:
+            return pruned
+        after = (page[-1].due_at, page[-1].id)
