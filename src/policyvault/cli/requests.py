@@ -300,20 +300,33 @@ def _document(path: Path) -> tuple[bytes, str]:
 @app.command("verify")
 def verify(
     request_id: RequestId,
+    actor: ActorId,
     code: Annotated[
-        str,
+        str | None,
         typer.Option(
             "--code", help="The one-time code the requester read out.", show_default=False
         ),
-    ],
-    actor: ActorId,
+    ] = None,
+    staff_note: Annotated[
+        str | None,
+        typer.Option(
+            "--staff-note",
+            help="Verified by staff instead: the documented procedure (id_checked_at_counter).",
+            show_default=False,
+        ),
+    ] = None,
     role: DeciderRole = "handler",
     home: Home = None,
 ) -> None:
     """Enter the one-time code the requester received (a wrong one costs an attempt; every
-    failure reads the same, exit 1)."""
+    failure reads the same, exit 1), or record that staff verified the requester."""
+    if (code is None) == (staff_note is None):
+        fail(BAD_INPUT, "error: give either --code or --staff-note")
     with reported(), opened(home) as runtime:
-        request = runtime.requests.verify(request_id, code, acting(actor, role))
+        if staff_note is not None:
+            request = runtime.requests.verify_by_staff(request_id, staff_note, acting(actor, role))
+        else:
+            request = runtime.requests.verify(request_id, code or "", acting(actor, role))
     out.print(f"verified request {request.id}: {request.status.value}", markup=False)
 
 

@@ -288,3 +288,25 @@ def test_a_request_waiting_for_its_recipients_is_neither_refused_nor_extended(d:
     assert token is not None
     d.requests.confirm_forwarding(token.group(1))
     assert status(d, request_id) is RequestStatus.completed
+
+
+def test_a_restriction_is_passed_on_to_the_recipients_that_got_the_data(d: Desk) -> None:
+    d.requests.set_endpoint("aws", email="privacy@aws.example", actor=ADMIN)
+    subject = d.member(
+        "sign_up", {"email": EMAIL, "password": "a long password 1"}, jurisdictions=["eu-gdpr"]
+    )
+    d.vault.grant(CLERK.id, "solution.service", ADMIN)
+    assert d.vault.disclose(subject, ["email"], "aws", "solution.service", CLERK).allowed
+
+    received = d.signed_in(RequestKind.restriction, subject)
+
+    [forwarded] = d.requests.forwardings(received.request_id)
+    assert (forwarded.recipient_id, forwarded.action) == ("aws", "restrict")
+    assert forwarded.item_keys == ("email",)
+    assert status(d, received.request_id) is RequestStatus.awaiting_recipients
+    d.requests.work()
+    [mail] = d.mail_to("privacy@aws.example", "forward_erasure")
+    token = re.search(r"token=([\w\-]+)", mail.text)
+    assert token is not None
+    d.requests.confirm_forwarding(token.group(1))
+    assert status(d, received.request_id) is RequestStatus.completed

@@ -12,9 +12,11 @@ from typing import Any
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
-from tests.unit.rights.conftest import SUBJECT_APP, Desk
+from tests.unit.rights.conftest import OFFICER, SUBJECT_APP, Desk
 
+from policyvault.domain.errors import InvalidInput, Refused
 from policyvault.domain.requests import RequestKind, RequestStatus, VerificationMethod
+from policyvault.services.requests.intake import Submission
 from policyvault.services.requests.verification import VerificationFailed
 
 EMAIL = "lee@example.com"
@@ -280,3 +282,25 @@ def test_an_opt_out_answers_alike_whether_or_not_the_address_is_held(optapex_des
     nobody = d.submit(RequestKind.opt_out_sale, email="stranger@example.org")
 
     assert (matched.status, matched.message) == (nobody.status, nobody.message)
+
+
+def test_staff_verify_a_request_they_entered_and_it_proceeds(megazone_desk: Desk) -> None:
+    from policyvault.domain.requests import Channel
+    from policyvault.services.requests.verification import verify_by_staff
+
+    d = megazone_desk
+    subject = d.member("console_start", {"email": "kim@example.com", "name": "Kim"})
+    entered = d.requests.submit(
+        Submission(kind=RequestKind.access, channel=Channel.letter, subject_id=subject), OFFICER
+    )
+    assert d.requests.get(entered.request_id).status is RequestStatus.awaiting_verification
+    with pytest.raises(InvalidInput):
+        verify_by_staff(d.requests.desk, entered.request_id, "  ", OFFICER)
+
+    done = d.requests.verify_by_staff(entered.request_id, "id_checked_at_counter", OFFICER)
+
+    assert done.status is RequestStatus.completed
+    assert done.verification is VerificationMethod.staff
+    assert [s.note for s in done.history if s.name == "verified"] == ["id_checked_at_counter"]
+    with pytest.raises(Refused):  # once verified, there is nothing left to verify
+        d.requests.verify_by_staff(entered.request_id, "again", OFFICER)

@@ -43,6 +43,9 @@ class RequestDesk:
     def verify(self, request_id: str, code: str, actor: Actor) -> RightsRequest:
         return verification.verify_code(self.desk, request_id, code, actor)
 
+    def verify_by_staff(self, request_id: str, note: str, actor: Actor) -> RightsRequest:
+        return verification.verify_by_staff(self.desk, request_id, note, actor)
+
     def subject_token(self, subject_id: str, actor: Actor) -> tuple[str, datetime]:
         return verification.issue_subject_token(self.desk, subject_id, actor)
 

@@ -345,7 +345,10 @@ def _limits(desk: Desk, request: RightsRequest, actor: Actor) -> Handled:
         for scope in request.purposes or (None,):
             choices.limit_processing(ctx, subject_id, LimitKind.restriction, actor, scope)
             outcomes.append(ItemOutcome(scope or "all_purposes", Outcome.fulfilled))
-        return outcomes, {}
+        # Recipients restrict too (GDPR Art 19): those that got an item the scope uses.
+        scoped = request.purposes or tuple(policy.purposes)
+        items = sorted({i for p in scoped for i in policy.purposes[p].items})
+        return outcomes, {"forward": ("restrict", items)}
     # objection: to direct marketing always, otherwise where it binds (GDPR Art 21(1))
     named = request.purposes or tuple(policy.purposes)
     marketing = [p for p in named if policy.purposes[p].direct_marketing]

@@ -235,6 +235,47 @@ def _further_proof_matches(desk: Desk, session: VaultSession, request: RightsReq
     return matches >= need.extra_data_points
 
 
+def verify_by_staff(desk: Desk, request_id: str, note: str, actor: Actor) -> RightsRequest:
+    """Staff verified the requester by a documented procedure (an ID shown at the counter, a
+    call back to the number on file): ``note`` names the procedure, never a personal value."""
+    note = note.strip()
+    if not note or len(note) > 200:
+        raise InvalidInput("name the verification procedure (1 to 200 characters)")
+    ctx = desk.ctx
+    now = ctx.now()
+    with ctx.session() as session:
+        request = load(session, request_id)
+        if request.status is not RequestStatus.awaiting_verification:
+            raise Refused(f"the request is {request.status.value}, not awaiting verification")
+        subject_of(request)
+        session.requests.delete_code(request_id)
+        verified = step(
+            request,
+            "verified",
+            actor,
+            now,
+            note,
+            status=RequestStatus.open,
+            verification=VerificationMethod.staff,
+            verified_at=now,
+        )
+        session.requests.update_request(verified)
+        audit(
+            ctx,
+            session,
+            actor,
+            "request.verify",
+            verified,
+            Decision.allow("verification", "verified by staff"),
+        )
+        acknowledge(desk, session, verified, private_of(ctx, session, request_id), actor)
+    from policyvault.services.requests.fulfilment import proceed
+
+    proceed(desk, request_id, actor)
+    with ctx.session() as session:
+        return load(session, request_id, lock=False)
+
+
 # subject tokens ---------------------------------------------------------------------------------
 
 

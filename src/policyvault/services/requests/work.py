@@ -125,8 +125,10 @@ def _deadlines(desk: Desk, report: DeskReport, actor: Actor) -> None:
     soon = now + timedelta(days=desk.settings.alert_days)
     requests = open_requests(desk)
     report.open = len(requests)
-    overdue = [r for r in requests if r.due_at <= now]
-    due_soon = [r for r in requests if now < r.due_at <= soon]
+    # A request waiting for recipients has had its answer: it is tracked, not late.
+    answering = [r for r in requests if r.status is not RequestStatus.awaiting_recipients]
+    overdue = [r for r in answering if r.due_at <= now]
+    due_soon = [r for r in answering if now < r.due_at <= soon]
     report.overdue = len(overdue)
     report.overdue_ids = [r.id for r in overdue]
     report.due_soon = len(due_soon)
