@@ -479,12 +479,15 @@ def extend(
 def link(
     request_id: RequestId, actor: ActorId, role: DeciderRole = "handler", home: Home = None
 ) -> None:
-    """Issue a new one-time link to a completed access or portability request's package
-    (a lost mail, or a request by letter to be answered by hand). Prints the link."""
+    """Send a new one-time link to a completed access or portability request's package to
+    the requester (a lost mail). The link goes to the requester's address, never to the
+    console: staff do not read a subject's package."""
     with reported(), opened(home) as runtime:
-        url, expires = runtime.requests.reissue_link(request_id, acting(actor, role))
-    out.print(url, markup=False)
-    err.print(f"works once, until {expires.isoformat(timespec='seconds')}", markup=False)
+        sent, expires = runtime.requests.reissue_link(request_id, acting(actor, role))
+    until = expires.isoformat(timespec="seconds")
+    if not sent:
+        fail(REFUSED, "error: the request has no e-mail address to send the link to")
+    out.print(f"a new link was sent to the requester; it works once, until {until}", markup=False)
 
 
 @app.command("token")

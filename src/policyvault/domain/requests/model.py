@@ -52,7 +52,9 @@ class Channel(StrEnum):
 class RequestStatus(StrEnum):
     awaiting_verification = "awaiting_verification"  # a code was sent (or nobody matched)
     awaiting_agent_review = "awaiting_agent_review"  # the officer must accept the document
+    awaiting_processing = "awaiting_processing"  # needs no verification: the desk's work acts
     open = "open"  # verified: being handled (a correction or deletion freezes its items)
+    fulfilling = "fulfilling"  # a handler is doing it (claimed: nobody else may)
     awaiting_recipients = "awaiting_recipients"  # done here; processors must confirm
     completed = "completed"
     refused = "refused"  # refused as a whole, with its legal reason
@@ -62,7 +64,9 @@ class RequestStatus(StrEnum):
 OPEN_REQUEST_STATUSES = (
     RequestStatus.awaiting_verification,
     RequestStatus.awaiting_agent_review,
+    RequestStatus.awaiting_processing,
     RequestStatus.open,
+    RequestStatus.fulfilling,
     RequestStatus.awaiting_recipients,
 )
 CLOSED_REQUEST_STATUSES = (

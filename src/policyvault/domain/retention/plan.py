@@ -341,7 +341,16 @@ class _Planner:
         end = statute_end
         if kept_by.separate_from is not None:
             in_use_until = self._first_after(kept_by.separate_from, record.occurred_at)
-            erased = self._first_after(ERASURE_REQUESTED, record.occurred_at)
+            # Only an erasure at or after the record: one before it concerned what the
+            # subject had then (a customer who returns and pays again starts afresh).
+            erased = min(
+                (
+                    at
+                    for name, at in self.facts.events
+                    if name == ERASURE_REQUESTED and at >= record.occurred_at
+                ),
+                default=None,
+            )
             if erased is not None and (in_use_until is None or erased < in_use_until):
                 in_use_until = erased  # a deletion request takes it out of ordinary use
             if in_use_until is None:

@@ -12,12 +12,18 @@ A legal hold still wins: held data stays, and the outcome says so.
 
 from __future__ import annotations
 
+from dataclasses import replace
+from datetime import datetime
+from typing import Any
+
 from policyvault.domain.audit import Actor
 from policyvault.domain.requests import ItemOutcome, Outcome, RightsRequest
 from policyvault.domain.retention import Action, TargetKind, TaskStatus
 from policyvault.domain.retention.plan import erasure_requested
 from policyvault.domain.vault import SubjectEvent
-from policyvault.services.requests.common import Desk, language, subject_of, text
+from policyvault.services.ports import VaultSession
+from policyvault.services.requests import forwarding
+from policyvault.services.requests.common import Desk, language, load, subject_of, text
 from policyvault.services.retention.sweeper import sweep_subject
 from policyvault.services.vault.deadlines import reschedule
 
@@ -30,16 +36,14 @@ def erase(desk: Desk, request: RightsRequest, actor: Actor) -> tuple[list[ItemOu
     now = ctx.now()
     with ctx.session() as session:
         session.lock_subject(subject_id)
-        held_before = {i.item_key for i in session.items(subject_id)}
-        records_before = {r.id: r.record_type for r in session.records(subject_id)}
-        # The freeze kept other purposes away while the request waited; erasing is the
-        # request's own work.
-        session.release_freezes(subject_id, request.id, now)
-        names = [erasure_requested(k) for k in request.items] or [erasure_requested()]
-        for name in names:
-            session.add_event(SubjectEvent(subject_id, name, now, actor.id))
-        reschedule(ctx, session, subject_id)
-    sweep_subject(ctx, subject_id, actor, note=f"request:{request.id}")
+        current = load(session, request.id)
+        baseline = current.details.get(_BASELINE)
+        if baseline is None:  # not a resumed run: record the request, then destroy
+            baseline = _start(desk, session, current, actor, now)
+    held_before = set(baseline["items"])
+    records_before: dict[str, str] = baseline["records"]
+    targets = None if not request.items else {(TargetKind.item, k) for k in request.items}
+    sweep_subject(ctx, subject_id, actor, note=f"request:{request.id}", targets=targets)
     lang = language(ctx, request.details.get("language"))
     with ctx.session() as session, ctx.separate.reading() as separate:
         subject = session.subject(subject_id)
@@ -68,10 +72,12 @@ def erase(desk: Desk, request: RightsRequest, actor: Actor) -> tuple[list[ItemOu
     outcomes: list[ItemOutcome] = []
     erased: list[str] = []
     wanted = sorted(set(request.items) & held_before) if request.items else sorted(held_before)
-    for key in sorted(set(request.items) - held_before):
+    for key in sorted(set(request.items) - held_before - set(baseline["kept"])):
         outcomes.append(ItemOutcome(key, Outcome.not_held))
     # What a statute had already taken out of ordinary use before the request stays kept.
-    wanted += sorted(kept_items - held_before) if not request.items else []
+    kept_before = set(baseline["kept"])
+    wanted += sorted(kept_before - held_before) if not request.items else []
+    wanted += sorted((set(request.items) & kept_before) - held_before)
     for key in wanted:
         deadline = destroy_at.get((TargetKind.item, key))
         if key in kept_items:
@@ -111,3 +117,34 @@ def erase(desk: Desk, request: RightsRequest, actor: Actor) -> tuple[list[ItemOu
         for record_type in sorted({records_before[i] for i in destroyed}):
             outcomes.append(ItemOutcome(f"record:{record_type}", Outcome.fulfilled))
     return outcomes, erased
+
+
+_BASELINE = "erase_baseline"
+
+
+def _start(
+    desk: Desk, session: VaultSession, request: RightsRequest, actor: Actor, now: datetime
+) -> dict[str, Any]:
+    """In one transaction, before anything is destroyed: what the subject had (keys and
+    opaque record ids: the outcomes are computed against it, also by a resumed run), the
+    erasure events, and the forwardings to every recipient (a crash after the destruction
+    must not lose them: nothing would be left to tell whom to forward to)."""
+    ctx = desk.ctx
+    subject_id = subject_of(request)
+    with ctx.separate.reading() as separate:
+        kept_before = sorted({i.item_key for i in separate.items(subject_id)})
+    baseline: dict[str, Any] = {
+        "items": sorted({i.item_key for i in session.items(subject_id)}),
+        "kept": kept_before,
+        "records": {r.id: r.record_type for r in session.records(subject_id)},
+    }
+    names = [erasure_requested(k) for k in request.items] or [erasure_requested()]
+    for name in names:
+        session.add_event(SubjectEvent(subject_id, name, now, actor.id))
+    reschedule(ctx, session, subject_id)
+    covered = request.items or (*baseline["items"], *kept_before)
+    forwarding.create(desk, session, request, "erase", covered, actor)
+    session.requests.update_request(
+        replace(request, details={**request.details, _BASELINE: baseline})
+    )
+    return baseline

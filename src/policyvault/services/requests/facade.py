@@ -89,7 +89,7 @@ class RequestDesk:
     ) -> RightsRequest:
         return fulfilment.extend(self.desk, request_id, reason, actor, until)
 
-    def reissue_link(self, request_id: str, actor: Actor) -> tuple[str, datetime]:
+    def reissue_link(self, request_id: str, actor: Actor) -> tuple[bool, datetime]:
         return fulfilment.reissue_link(self.desk, request_id, actor)
 
     def download(self, token: str, out: IO[bytes], actor: Actor) -> export.Downloaded:

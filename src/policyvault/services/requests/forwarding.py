@@ -102,7 +102,11 @@ def set_endpoint(
     if (webhook is None) == (email is None):
         raise InvalidInput("give either a webhook URL or an e-mail address")
     if webhook is not None:
-        if not webhook.startswith(("https://", "http://")) or len(webhook) > 2000:
+        try:
+            parsed = httpx.URL(webhook)
+        except (httpx.InvalidURL, TypeError, ValueError):
+            raise InvalidInput("the webhook must be an http(s) URL") from None
+        if parsed.scheme not in ("http", "https") or not parsed.host or len(webhook) > 2000:
             raise InvalidInput("the webhook must be an http(s) URL")
         if secret is not None and len(secret) < 16:
             raise InvalidInput("the webhook secret must be at least 16 characters")
@@ -321,6 +325,8 @@ def _send_webhook(
         error = "timeout"
     except httpx.HTTPError:
         error = "connection_failed"
+    except Exception:
+        error = "invalid_endpoint"
     now = ctx.now()
     with ctx.session() as session:
         current = session.requests.forwarding(forwarding.id, lock=True)

@@ -23,6 +23,7 @@ from policyvault.domain.errors import InvalidInput, NotFound, Refused
 from policyvault.domain.policy.data import Basis, ConsentCategory
 from policyvault.domain.requests import (
     Download,
+    ForwardingStatus,
     ItemOutcome,
     Outcome,
     RequestKind,
@@ -113,34 +114,17 @@ def _targets(desk: Desk, session: VaultSession, request: RightsRequest) -> list[
 # fulfilling -------------------------------------------------------------------------------------
 
 
-def fulfil(desk: Desk, request_id: str, actor: Actor) -> RightsRequest:
-    """Do what the request asks, record each item's outcome, answer the requester."""
-    ctx = desk.ctx
-    with ctx.session() as session:
-        request = load(session, request_id, lock=False)
-        if request.status is not RequestStatus.open:
-            raise Refused(f"the request is {request.status.value}, not open")
-        if request.kind is RequestKind.automated_decision:
-            raise Refused("an automated-decision request is answered by a person: respond")
-    subject_of(request)
-    destruction = ctx.policy.destruction
-    if (
-        request.kind is RequestKind.deletion
-        and destruction.approval_required is True
-        and actor.role != destruction.approver
-    ):
-        # The deletion destroys at once: its handler's decision is the approval the policy
-        # asks of its approver (Decree 32(5)3), so only that role may give it.
-        with ctx.session() as session:
-            audit(
-                ctx,
-                session,
-                actor,
-                "request.fulfil",
-                request,
-                Decision.deny("approval", "only the policy's destruction approver may fulfil"),
-            )
-        raise Refused(f"a deletion is approved by the {destruction.approver!r} role")
+def fulfil(desk: Desk, request_id: str, actor: Actor, *, resume: bool = False) -> RightsRequest:
+    """Do what the request asks, record each item's outcome, answer the requester.
+
+    The request is claimed first (``fulfilling``, in its own locked transaction): a second
+    handler, a double click, or a refusal meanwhile is refused instead of doing the work
+    twice. ``resume``: finish a claim a crash left behind (the desk's work does that); every
+    handler may run again over what the first run already did."""
+    if request_kind(desk, request_id) is RequestKind.automated_decision:
+        raise Refused("an automated-decision request is answered by a person: respond")
+    _check_approver(desk, request_id, actor)
+    request = _claim(desk, request_id, actor, resume=resume)
     handler = _HANDLERS[request.kind]
     outcomes, extra = handler(desk, request, actor)
     return _finish(desk, request_id, outcomes, actor, **extra)
@@ -153,12 +137,9 @@ def respond(
     applied), with the explanation the subject asked for (PIPA Art 37-2, GDPR Art 22(3))."""
     if not explanation.strip() or len(explanation) > 4000:
         raise InvalidInput("an explanation of 1 to 4,000 characters is required")
-    with desk.ctx.session() as session:
-        request = load(session, request_id, lock=False)
-        if request.kind is not RequestKind.automated_decision:
-            raise Refused("only an automated-decision request is answered this way")
-        if request.status is not RequestStatus.open:
-            raise Refused(f"the request is {request.status.value}, not open")
+    if request_kind(desk, request_id) is not RequestKind.automated_decision:
+        raise Refused("only an automated-decision request is answered this way")
+    _claim(desk, request_id, actor, resume=False)
     outcome = ItemOutcome(
         target="automated_decision",
         outcome=Outcome.refused if upheld else Outcome.fulfilled,
@@ -182,6 +163,8 @@ def refuse(desk: Desk, request_id: str, reason: str, actor: Actor) -> RightsRequ
         if request.status is RequestStatus.awaiting_recipients:
             # Done here already (and told so); only its recipients' confirmations are awaited.
             raise Refused("the request was fulfilled; it waits for its recipients only")
+        if request.status is RequestStatus.fulfilling:
+            raise Refused("the request is being fulfilled")
         if request.subject_id is not None:
             session.release_freezes(request.subject_id, request.id, now)
         refused = step(
@@ -288,6 +271,49 @@ def extend(
             lang,
         )
     return extended
+
+
+def request_kind(desk: Desk, request_id: str) -> RequestKind:
+    with desk.ctx.session() as session:
+        return load(session, request_id, lock=False).kind
+
+
+def _check_approver(desk: Desk, request_id: str, actor: Actor) -> None:
+    ctx = desk.ctx
+    destruction = ctx.policy.destruction
+    with ctx.session() as session:
+        request = load(session, request_id, lock=False)
+        if (
+            request.kind is not RequestKind.deletion
+            or destruction.approval_required is not True
+            or actor.role == destruction.approver
+        ):
+            return
+        # The deletion destroys at once: its handler's decision is the approval the policy
+        # asks of its approver (Decree 32(5)3), so only that role may give it.
+        audit(
+            ctx,
+            session,
+            actor,
+            "request.fulfil",
+            request,
+            Decision.deny("approval", "only the policy's destruction approver may fulfil"),
+        )
+    raise Refused(f"a deletion is approved by the {destruction.approver!r} role")
+
+
+def _claim(desk: Desk, request_id: str, actor: Actor, *, resume: bool) -> RightsRequest:
+    ctx = desk.ctx
+    with ctx.session() as session:
+        request = load(session, request_id)
+        if resume and request.status is RequestStatus.fulfilling:
+            return request
+        if request.status is not RequestStatus.open:
+            raise Refused(f"the request is {request.status.value}, not open")
+        subject_of(request)
+        claimed = step(request, "fulfilling", actor, ctx.now(), status=RequestStatus.fulfilling)
+        session.requests.update_request(claimed)
+        return claimed
 
 
 # handlers: each returns the outcomes and what the result message needs ---------------------------
@@ -425,8 +451,8 @@ def _correct(desk: Desk, request: RightsRequest, actor: Actor) -> Handled:
 
 
 def _delete(desk: Desk, request: RightsRequest, actor: Actor) -> Handled:
-    outcomes, erased = deletion.erase(desk, request, actor)
-    return outcomes, {"forward": ("erase", erased)}
+    outcomes, _ = deletion.erase(desk, request, actor)
+    return outcomes, {}  # its forwardings were made before anything was destroyed
 
 
 _HANDLERS = {
@@ -460,11 +486,15 @@ def _finish(
     now = ctx.now()
     with ctx.session() as session:
         request = load(session, request_id)
+        if request.status is not RequestStatus.fulfilling:
+            # finished (or refused) by someone else meanwhile: theirs stands
+            raise Refused(f"the request is {request.status.value}, not being fulfilled")
         if request.subject_id is not None:
             session.release_freezes(request.subject_id, request.id, now)
-        sent = 0
         if forward is not None and request.subject_id is not None and forward[1]:
-            sent = forwarding.create(desk, session, request, forward[0], forward[1], actor)
+            forwarding.create(desk, session, request, forward[0], forward[1], actor)
+        waiting = (ForwardingStatus.pending, ForwardingStatus.sent)
+        sent = sum(1 for f in session.requests.forwardings(request.id) if f.status in waiting)
         status = RequestStatus.awaiting_recipients if sent else RequestStatus.completed
         done = step(
             request,
@@ -550,9 +580,31 @@ def _objection_procedure(desk: Desk, lang: str) -> str | None:
     return f"write to the privacy officer ({contact})."
 
 
-def reissue_link(desk: Desk, request_id: str, actor: Actor) -> tuple[str, datetime]:
-    with desk.ctx.session() as session:
+def reissue_link(desk: Desk, request_id: str, actor: Actor) -> tuple[bool, datetime]:
+    """A new one-time link for a completed access or portability request (a lost mail),
+    sent to the requester's contact, never handed to the caller: staff must not be able to
+    read a subject's package, separate store included, through its request. Returns whether
+    it was sent (a request answered by letter has no address) and when the link expires."""
+    ctx = desk.ctx
+    with ctx.session() as session:
         request = load(session, request_id, lock=False)
     if request.status is not RequestStatus.completed or request.kind not in LINK_KINDS:
         raise Refused("only a completed access or portability request has a package")
-    return new_download(desk, request_id, actor)
+    url, expires = new_download(desk, request_id, actor)
+    with ctx.session() as session:
+        request = load(session, request_id)
+        lang = language(ctx, request.details.get("language"))
+        context = _result_context(desk, request, lang)
+        context["download_url"] = url
+        context["download_expires_at"] = expires
+        sent = send(
+            ctx,
+            session,
+            request,
+            "result",
+            private_of(ctx, session, request_id).contact,
+            context,
+            actor,
+            lang,
+        )
+    return sent, expires

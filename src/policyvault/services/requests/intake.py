@@ -45,6 +45,7 @@ from policyvault.services.values import MAX_FILE_BYTES, check_value
 STAFF_CHANNELS = frozenset(
     {Channel.email, Channel.phone, Channel.letter, Channel.fax, Channel.in_person}
 )
+VERIFIED = (RequestStatus.open, RequestStatus.awaiting_processing)
 DOCUMENT_TYPES = frozenset({"application/pdf", "image/png", "image/jpeg"})
 RECEIVED = "received"
 AGENT_ANSWER = (
@@ -104,8 +105,13 @@ def submit(desk: Desk, submission: Submission, actor: Actor) -> Received:
     now = ctx.now()
     received_at = _received_at(submission, now)
     _check(desk, submission)
+    # The code and its Argon2 hash are made before the transaction (a slow hash must not hold
+    # the vault's write lock), and made whether or not anyone matches: the time an answer
+    # takes tells nothing.
+    code = verification.new_code()
+    by_address = submission.email is not None
     with ctx.session() as session:
-        subject_id = _identify(desk, session, submission, now)
+        subject_id, ambiguous = _identify(desk, session, submission, now)
         subject = session.subject(subject_id) if subject_id else None
         jurisdictions = tuple(subject.jurisdictions) if subject else tuple(ctx.policy.jurisdictions)
         deadlines = request_deadlines(
@@ -117,6 +123,10 @@ def submit(desk: Desk, submission: Submission, actor: Actor) -> Received:
             fallback_days=desk.settings.fallback_days,
         )
         method, status = _verification_path(submission, subject_id, jurisdictions)
+        if by_address and status is RequestStatus.open:
+            # Acted on by the background work, not now: done at once, a known address
+            # would answer sooner than an unknown one.
+            status, method = RequestStatus.awaiting_processing, VerificationMethod.none
         request_id = ctx.new_id()
         agent = submission.agent
         request = RightsRequest(
@@ -132,7 +142,7 @@ def submit(desk: Desk, submission: Submission, actor: Actor) -> Received:
             deadline_rule=f"{deadlines.rule.jurisdiction}: {deadlines.rule.source}",
             ack_due_at=deadlines.ack_due_at,
             verification=method,
-            verified_at=now if status is RequestStatus.open else None,
+            verified_at=now if status in VERIFIED else None,
             items=tuple(submission.items),
             purposes=tuple(submission.purposes),
             consent_category=submission.consent_category,
@@ -148,6 +158,7 @@ def submit(desk: Desk, submission: Submission, actor: Actor) -> Received:
                 "language": submission.language or "",
                 "declaration": submission.declaration,
                 "data_points": sorted(submission.data_points),
+                **({"match": "ambiguous"} if ambiguous else {}),
             },
         )
         private = RequestPrivate(
@@ -174,11 +185,13 @@ def submit(desk: Desk, submission: Submission, actor: Actor) -> Received:
             agent=agent.kind.value if agent else None,
         )
         if status is RequestStatus.awaiting_verification:
-            if subject_id is not None:
-                verification.send_code(desk, session, request, actor)
-            else:
-                verification.pretend_code()  # as long as a real one takes
-        if status is not RequestStatus.awaiting_verification:
+            # Nobody matched: a code nobody receives, so that the request behaves (attempts,
+            # expiry) exactly like one whose code went out.
+            verification.send_code(desk, session, request, actor, code)
+        if status is RequestStatus.open:
+            # Verified already (a token, staff): the receipt goes to the subject. An agent's
+            # is sent once the officer accepted the document (before that, its due date
+            # would tell a stranger whose jurisdictions an address belongs to).
             verification.acknowledge(desk, session, request, private, actor)
     if status is RequestStatus.open:
         from policyvault.services.requests.fulfilment import proceed
@@ -301,7 +314,8 @@ def _check_agent(desk: Desk, submission: Submission) -> None:
 
 def _identify(
     desk: Desk, session: VaultSession, submission: Submission, now: datetime
-) -> str | None:
+) -> tuple[str | None, bool]:
+    """The subject meant, and whether an address matched more than one (staff decide)."""
     ctx = desk.ctx
     if submission.subject_token is not None:
         digest = hashlib.sha256(submission.subject_token.encode()).hexdigest()
@@ -309,9 +323,9 @@ def _identify(
         if subject_id is None:
             raise verification.VerificationFailed()
         ctx.subject(session, subject_id)
-        return subject_id
+        return subject_id, False
     if submission.subject_id is not None:
-        return ctx.subject(session, submission.subject_id).id
+        return ctx.subject(session, submission.subject_id).id, False
     email = submission.email or ""
     try:
         lookup = normalise(IndexKind.email, email)
@@ -324,8 +338,8 @@ def _identify(
         if (found := session.subject(s)) is not None and found.shredded_at is None
     ]
     # Two subjects behind one address cannot be told apart by a code sent to it: nobody is
-    # matched, and staff resolve it (the requester gets the same answer).
-    return live[0] if len(live) == 1 else None
+    # matched, the request is kept open for staff, and the requester gets the same answer.
+    return (live[0] if len(live) == 1 else None), len(live) > 1
 
 
 def _verification_path(

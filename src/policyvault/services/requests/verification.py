@@ -11,7 +11,7 @@ from __future__ import annotations
 import hashlib
 import hmac
 import secrets
-from dataclasses import replace
+from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -27,6 +27,7 @@ from policyvault.domain.requests import (
     VerificationMethod,
 )
 from policyvault.domain.requests.verification import verification_need
+from policyvault.services.outbox.messages import render_message
 from policyvault.services.ports import VaultSession
 from policyvault.services.requests.common import (
     Desk,
@@ -36,14 +37,16 @@ from policyvault.services.requests.common import (
     owner,
     private_of,
     remedy,
+    replace_private,
     send,
     step,
     subject_of,
 )
-from policyvault.services.requests.sealing import open_payload
+from policyvault.services.requests.sealing import open_payload, seal_payload
 from policyvault.services.values import check_value
 
 UNIFORM_FAILURE = "the request could not be verified"
+_STAFF_CHANNELS = frozenset({"email", "phone", "letter", "fax", "in_person"})
 _STAND_IN = hash_password(secrets.token_hex(8))  # matches no code anyone is sent
 TOKEN_TTL = timedelta(minutes=15)
 
@@ -76,88 +79,89 @@ def email_on_file(desk: Desk, session: VaultSession, subject_id: str) -> str | N
 # codes ------------------------------------------------------------------------------------------
 
 
-def send_code(desk: Desk, session: VaultSession, request: RightsRequest, actor: Actor) -> None:
-    """A fresh six-digit code to the subject's address on file; only its hash is kept."""
-    to = email_on_file(desk, session, subject_of(request))
-    if to is None:
-        return  # nothing to send it to: the request stays unverified, staff may verify
+@dataclass(frozen=True)
+class NewCode:
+    code: str = field(repr=False)
+    code_hash: str = field(repr=False)
+
+
+def new_code() -> NewCode:
+    """Six random digits and their Argon2id hash: made outside any transaction (slow)."""
     code = f"{secrets.randbelow(10**6):06d}"
+    return NewCode(code, hash_password(code))
+
+
+def send_code(
+    desk: Desk, session: VaultSession, request: RightsRequest, actor: Actor, code: NewCode
+) -> None:
+    """Keep the code's hash and send the code to the subject's address on file. A request
+    nobody matched keeps one too, sent to no one: it then fails and expires exactly like
+    one whose code went out (and can never succeed: see ``verify_code``)."""
     expires = desk.ctx.now() + desk.settings.code_ttl
     session.requests.put_code(
-        VerificationCode(request.id, hash_password(code), expires, desk.settings.code_attempts)
+        VerificationCode(request.id, code.code_hash, expires, desk.settings.code_attempts)
     )
+    to = email_on_file(desk, session, request.subject_id) if request.subject_id else None
     lang = language(desk.ctx, request.details.get("language"))
-    send(
-        desk.ctx,
-        session,
-        request,
-        "verification_code",
-        to,
-        {
-            "code": code,
-            "expires_minutes": desk.settings.code_minutes,
-            "request_kind": request.kind.value,
-        },
-        actor,
-        lang,
-    )
-
-
-def pretend_code() -> None:
-    """The work of making a code, for a requester nobody matched (see ``_STAND_IN``)."""
-    hash_password(f"{secrets.randbelow(10**6):06d}")
+    context = {
+        "code": code.code,
+        "expires_minutes": desk.settings.code_minutes,
+        "request_kind": request.kind.value,
+    }
+    if to is None:
+        # the same rendering and sealing work, thrown away
+        seal_payload(
+            desk.ctx,
+            "message:none",
+            {
+                "text": render_message(
+                    "verification_code",
+                    lang,
+                    {"controller": "", "request_id": request.id, **context},
+                ).text
+            },
+        )
+        return
+    send(desk.ctx, session, request, "verification_code", to, context, actor, lang)
 
 
 def verify_code(desk: Desk, request_id: str, code: str, actor: Actor) -> RightsRequest:
     """Check the code (and, where the law asks for more, the further data points and the
     declaration given with the request). A wrong code costs an attempt; the last one closes
-    the request as unverified. Raises ``VerificationFailed`` for every failure alike."""
+    the request as unverified. Raises ``VerificationFailed`` for every failure alike.
+
+    The Argon2 check runs between two short transactions, never inside one: the first reads
+    the code's hash, the second locks the request and accepts only if the same code is still
+    live with attempts left (a code replaced or spent meanwhile fails)."""
     ctx = desk.ctx
-    now = ctx.now()
+    with ctx.session() as session:
+        request = session.requests.request(request_id)
+        stored = session.requests.code(request_id) if request is not None else None
+    # Checked whatever was found (a stand-in hash otherwise): the same work every time.
+    matches = verify_password(stored.code_hash if stored else _STAND_IN, code.strip())
     failed = False
+    now = ctx.now()
     with ctx.session() as session:
         request = session.requests.request(request_id, lock=True)
+        current = session.requests.code(request_id) if request is not None else None
         if request is None or request.status is not RequestStatus.awaiting_verification:
-            verify_password(_STAND_IN, code.strip())  # the same work as a real check
             failed = True
         else:
-            stored = session.requests.code(request_id)
-            # The hash is checked even when there is no live code, against a stand-in, so
-            # that the time an answer takes does not tell whether anyone is behind it.
-            matches = verify_password(stored.code_hash if stored else _STAND_IN, code.strip())
             good = (
-                stored is not None
-                and stored.expires_at > now
-                and stored.attempts_left > 0
-                and matches
+                matches
+                and stored is not None
+                and current is not None
+                and current.code_hash == stored.code_hash
+                and current.expires_at > now
+                and current.attempts_left > 0
+                and request.subject_id is not None  # nobody matched: nothing to verify
+                and _further_proof_matches(desk, session, request)
             )
-            if good and not _further_proof_matches(desk, session, request):
-                good = False
             if good:
-                session.requests.delete_code(request_id)
-                verified = step(
-                    request,
-                    "verified",
-                    actor,
-                    now,
-                    "code",
-                    status=RequestStatus.open,
-                    verification=VerificationMethod.code,
-                    verified_at=now,
-                )
-                session.requests.update_request(verified)
-                audit(
-                    ctx,
-                    session,
-                    actor,
-                    "request.verify",
-                    verified,
-                    Decision.allow("verification", "one-time code verified"),
-                )
-                acknowledge(desk, session, verified, private_of(ctx, session, request_id), actor)
+                _accept(desk, session, request, actor, now)
             else:
                 failed = True
-                _spend_attempt(desk, session, request, stored, now, actor)
+                _spend_attempt(desk, session, request, current, now, actor)
     if failed:
         raise VerificationFailed()
     from policyvault.services.requests.fulfilment import proceed
@@ -165,6 +169,36 @@ def verify_code(desk: Desk, request_id: str, code: str, actor: Actor) -> RightsR
     proceed(desk, request_id, actor)
     with ctx.session() as session:
         return load(session, request_id, lock=False)
+
+
+def _accept(
+    desk: Desk, session: VaultSession, request: RightsRequest, actor: Actor, now: datetime
+) -> None:
+    ctx = desk.ctx
+    session.requests.delete_code(request.id)
+    verified = step(
+        request,
+        "verified",
+        actor,
+        now,
+        "code",
+        status=RequestStatus.open,
+        verification=VerificationMethod.code,
+        verified_at=now,
+    )
+    session.requests.update_request(verified)
+    # The further data points served the check and nothing else (11 CCR §7060(e)).
+    private = private_of(ctx, session, request.id)
+    replace_private(ctx, session, request.id, private)
+    audit(
+        ctx,
+        session,
+        actor,
+        "request.verify",
+        verified,
+        Decision.allow("verification", "one-time code verified"),
+    )
+    acknowledge(desk, session, verified, private, actor)
 
 
 def _spend_attempt(
@@ -247,6 +281,10 @@ def verify_by_staff(desk: Desk, request_id: str, note: str, actor: Actor) -> Rig
         request = load(session, request_id)
         if request.status is not RequestStatus.awaiting_verification:
             raise Refused(f"the request is {request.status.value}, not awaiting verification")
+        if request.channel.value not in _STAFF_CHANNELS:
+            # A request made online is verified online: staff cannot waive its code (nor the
+            # further proof the CCPA asks of it).
+            raise Refused("only a request entered by staff is verified by staff")
         subject_of(request)
         session.requests.delete_code(request_id)
         verified = step(
@@ -367,6 +405,12 @@ def review_agent(
             )
     if accepted:
         from policyvault.services.requests.fulfilment import proceed
+
+        with ctx.session() as session:
+            accepted_request = load(session, request_id)
+            acknowledge(
+                desk, session, accepted_request, private_of(ctx, session, request_id), actor
+            )
 
         proceed(desk, request_id, actor)
     with ctx.session() as session:

@@ -13,15 +13,18 @@ replays weeks of requests by moving its clock, and nothing waits by sleeping.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 from policyvault.domain.audit import Actor, Decision
 from policyvault.domain.deadlines import add_period_local
+from policyvault.domain.errors import Refused
 from policyvault.domain.policy.duration import Duration
 from policyvault.domain.requests import (
     CLOSED_REQUEST_STATUSES,
     OPEN_REQUEST_STATUSES,
+    RequestKind,
     RequestStatus,
     RightsRequest,
 )
@@ -44,6 +47,10 @@ class DeskReport:
     overdue: int = 0
     overdue_ids: list[str] = field(default_factory=list)
     pruned: int = 0
+    processed: int = 0  # requests that needed no verification, acted on
+    resumed: int = 0  # work a crash had left half done, finished
+    unacknowledged: int = 0  # receipt confirmations past their due date (CCPA: 10 days)
+    errors: dict[str, str] = field(default_factory=dict)  # step -> error class
 
 
 def run_due_work(
@@ -54,13 +61,81 @@ def run_due_work(
     actor: Actor = DESK,
 ) -> DeskReport:
     report = DeskReport(at=desk.ctx.now())
-    report.forwarding = forwarding.dispatch_due(desk, post)
-    report.expired = expire_unverified(desk, actor)
-    _deadlines(desk, report, actor)
-    report.pruned = prune_records(desk, actor)
-    if sender is not None:  # last: what the steps above queued goes out in this run
-        report.delivery = deliver_due(desk.ctx, sender, max_attempts=desk.settings.outbox_attempts)
+
+    def forward() -> None:
+        report.forwarding = forwarding.dispatch_due(desk, post)
+
+    def expire() -> None:
+        report.expired = expire_unverified(desk, actor)
+
+    def prune() -> None:
+        report.pruned = prune_records(desk, actor)
+
+    def deliver() -> None:
+        if sender is not None:  # last: what the steps above queued goes out in this run
+            report.delivery = deliver_due(
+                desk.ctx, sender, max_attempts=desk.settings.outbox_attempts
+            )
+
+    steps: tuple[tuple[str, Callable[[], None]], ...] = (
+        ("process", lambda: _process(desk, report, actor)),
+        ("forward", forward),
+        ("expire", expire),
+        ("deadlines", lambda: _deadlines(desk, report, actor)),
+        ("prune", prune),
+        ("deliver", deliver),
+    )
+    for name, run in steps:
+        # One step failing (a recipient's broken endpoint, a request that cannot be done)
+        # must not stop the others: codes and results still go out. The error is counted
+        # by class; the step is tried again on the next run.
+        try:
+            run()
+        except Exception as error:
+            report.errors[name] = type(error).__name__
     return report
+
+
+# A claimed request untouched this long was left by a crash: the next run finishes it.
+STALE = timedelta(minutes=10)
+
+
+def _process(desk: Desk, report: DeskReport, actor: Actor) -> None:
+    """Act on what needs no person: requests that need no verification, and work a crash
+    left half done (a claim never finished, a verified request never acted on)."""
+    from policyvault.services.requests.fulfilment import IMMEDIATE, fulfil, proceed
+
+    now = desk.ctx.now()
+    for request in open_requests(desk):
+        last = request.history[-1].at if request.history else request.received_at
+        try:
+            if request.status is RequestStatus.awaiting_processing:
+                _open(desk, request.id, actor)
+                proceed(desk, request.id, actor)
+                report.processed += 1
+            elif request.status is RequestStatus.fulfilling and now - last >= STALE:
+                fulfil(desk, request.id, actor, resume=True)
+                report.resumed += 1
+            elif (
+                request.status is RequestStatus.open
+                and request.kind in IMMEDIATE
+                and now - last >= STALE
+            ):
+                proceed(desk, request.id, actor)
+                report.resumed += 1
+        except Refused:
+            continue  # someone else got there first
+
+
+def _open(desk: Desk, request_id: str, actor: Actor) -> None:
+    ctx = desk.ctx
+    with ctx.session() as session:
+        request = session.requests.request(request_id, lock=True)
+        if request is None or request.status is not RequestStatus.awaiting_processing:
+            return
+        session.requests.update_request(
+            step(request, "processing", actor, ctx.now(), status=RequestStatus.open)
+        )
 
 
 def open_requests(desk: Desk) -> list[RightsRequest]:
@@ -82,7 +157,13 @@ def expire_unverified(desk: Desk, actor: Actor = DESK) -> int:
     ctx = desk.ctx
     now = ctx.now()
     expired = 0
-    waiting = [r for r in open_requests(desk) if r.status is RequestStatus.awaiting_verification]
+    waiting = [
+        r
+        for r in open_requests(desk)
+        if r.status is RequestStatus.awaiting_verification
+        # An address two subjects share waits for staff, not for a code.
+        and r.details.get("match") != "ambiguous"
+    ]
     for request in waiting:
         with ctx.session() as session:
             current = session.requests.request(request.id, lock=True)
@@ -132,7 +213,14 @@ def _deadlines(desk: Desk, report: DeskReport, actor: Actor) -> None:
     report.overdue = len(overdue)
     report.overdue_ids = [r.id for r in overdue]
     report.due_soon = len(due_soon)
-    if not overdue and not due_soon:
+    # The receipt must be confirmed in time too (CCPA: 10 business days), also for a
+    # request by letter or phone, which staff confirm through its own channel.
+    report.unacknowledged = sum(
+        1
+        for r in requests
+        if r.ack_due_at is not None and r.acknowledged_at is None and r.ack_due_at <= now
+    )
+    if not overdue and not due_soon and not report.unacknowledged:
         return
     today = now.date().isoformat()
     with ctx.session() as session:
@@ -146,7 +234,12 @@ def _deadlines(desk: Desk, report: DeskReport, actor: Actor) -> None:
             Decision.deny("request_deadline", f"{len(overdue)} overdue, {len(due_soon)} due soon")
             if overdue
             else Decision.allow("request_deadline", f"{len(due_soon)} due soon"),
-            details={"overdue": len(overdue), "due_soon": len(due_soon), "open": len(requests)},
+            details={
+                "overdue": len(overdue),
+                "due_soon": len(due_soon),
+                "open": len(requests),
+                "unacknowledged": report.unacknowledged,
+            },
         )
         officer = ctx.policy.contacts.privacy_officer.email
         if officer and requests:
@@ -168,6 +261,16 @@ def _deadlines(desk: Desk, report: DeskReport, actor: Actor) -> None:
 
 def _brief(request: RightsRequest) -> dict[str, object]:
     return {"request_id": request.id, "request_kind": request.kind.value, "due_at": request.due_at}
+
+
+# The history of a transmission (portability) is kept 3 years (PIPA Decree 42-6(11)).
+TRANSMISSION_HISTORY = Duration(months=36)
+
+
+def _keep(request: RightsRequest, keep: Duration) -> Duration:
+    if request.kind is RequestKind.portability and (keep.months or 0) < 36:
+        return TRANSMISSION_HISTORY
+    return keep
 
 
 def prune_records(desk: Desk, actor: Actor = DESK) -> int:
@@ -193,7 +296,7 @@ def prune_records(desk: Desk, actor: Actor = DESK) -> int:
                 r.id
                 for r in page
                 if r.closed_at is not None
-                and add_period_local(r.closed_at, keep, ctx.policy.timezone) <= now
+                and add_period_local(r.closed_at, _keep(r, keep), ctx.policy.timezone) <= now
             ]
             if gone:
                 pruned += session.requests.delete_requests(gone)

@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import hashlib
 from collections import defaultdict
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Collection, Iterable
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from typing import Any
@@ -117,23 +117,39 @@ class _Journal:
         self._entries.clear()
 
 
-def sweep_subject(ctx: VaultContext, subject_id: str, actor: Actor, *, note: str) -> SweepReport:
+def sweep_subject(
+    ctx: VaultContext,
+    subject_id: str,
+    actor: Actor,
+    *,
+    note: str,
+    targets: Collection[tuple[TargetKind, str]] | None = None,
+) -> SweepReport:
     """Do now, for one subject, what its deadlines already ask: move what a statute keeps,
     destroy the rest, shred its keys if nothing is left, certify. For a deletion request,
     whose handler's decision is the approval (``note`` names the request): the work is
-    approved by ``actor`` and audited as such, not queued for a batch of the sweeper."""
+    approved by ``actor`` and audited as such, not queued for a batch of the sweeper.
+    ``targets``: only these items or records (a deletion naming some); never what the
+    approver rejected (that decision stands: the sweeper reports it)."""
+
+    def mine(task: RetentionTask) -> bool:
+        return (
+            task.status in OPEN_STATUSES
+            and task.status is not TaskStatus.rejected
+            and not task.deadline.held
+            and task.deadline.end_at <= now
+            and (targets is None or task.deadline.target in targets)
+        )
+
     now = ctx.now()
     report = SweepReport(at=now, dry_run=False)
     batch_id = ctx.new_id()
     journal = _Journal()
     with ctx.session() as session:
         session.lock_subject(subject_id)
-        due = [
-            t
-            for t in session.tasks(subject_id)
-            if t.status in OPEN_STATUSES and not t.deadline.held and t.deadline.end_at <= now
+        moves = [
+            t for t in session.tasks(subject_id) if mine(t) and t.deadline.action is Action.archive
         ]
-        moves = [t for t in due if t.deadline.action is Action.archive]
         if moves:
             report.archived += _archive(ctx, session, journal, actor, subject_id, moves, now)
         journal.flush(ctx, session)
@@ -142,10 +158,7 @@ def sweep_subject(ctx: VaultContext, subject_id: str, actor: Actor, *, note: str
         due = [
             t
             for t in session.tasks(subject_id)
-            if t.status in OPEN_STATUSES
-            and not t.deadline.held
-            and t.deadline.end_at <= now
-            and t.deadline.action is not Action.archive
+            if mine(t) and t.deadline.action is not Action.archive
         ]
         if due:
             session.mark_tasks(
