@@ -18,6 +18,7 @@ from policyvault.api import (
     routes_grants,
     routes_holds,
     routes_records,
+    routes_requests,
     routes_retention,
     routes_subjects,
 )
@@ -29,6 +30,8 @@ from policyvault.domain.errors import PolicyVaultError
 from policyvault.storage.api_keys import FileApiKeyStore
 
 MAX_BODY_BYTES = 12_000_000  # a 10 MB attachment, base64-encoded, plus the envelope
+# A rights request may carry an agent's document of up to 10 MB (13.3 MB base64-encoded).
+LARGER_BODIES = {"/v1/requests": 14_000_000}
 
 
 def create_app(runtime: VaultRuntime, api_keys: FileApiKeyStore) -> FastAPI:
@@ -50,6 +53,7 @@ def create_app(runtime: VaultRuntime, api_keys: FileApiKeyStore) -> FastAPI:
     app.include_router(routes_records.router)
     app.include_router(routes_holds.router)
     app.include_router(routes_retention.router)
+    app.include_router(routes_requests.router)
 
     @app.get("/v1/health", tags=["operations"])
     def health() -> dict[str, str]:
@@ -128,16 +132,15 @@ def create_app(runtime: VaultRuntime, api_keys: FileApiKeyStore) -> FastAPI:
 async def _limit_body(
     request: Request, call_next: Callable[[Request], Awaitable[Response]]
 ) -> Response:
+    limit = LARGER_BODIES.get(request.url.path, MAX_BODY_BYTES)
     length = request.headers.get("content-length")
-    if length is not None and (not length.isdigit() or int(length) > MAX_BODY_BYTES):
+    if length is not None and (not length.isdigit() or int(length) > limit):
         return JSONResponse(
-            error_body(
-                "payload_too_large", f"request bodies are limited to {MAX_BODY_BYTES} bytes"
-            ),
+            error_body("payload_too_large", f"request bodies are limited to {limit} bytes"),
             413,
         )
     if length is None and request.method in {"POST", "PUT", "PATCH"}:
         body = await request.body()  # chunked: read once, refuse if too large
-        if len(body) > MAX_BODY_BYTES:
+        if len(body) > limit:
             return JSONResponse(error_body("payload_too_large", "request body too large"), 413)
     return await call_next(request)

@@ -35,6 +35,17 @@ PERMISSIONS: dict[str, frozenset[str]] = {
     "retention.sweep": frozenset({"admin"}),
     # The approver the policy names is checked again by the vault (destruction.approver).
     "retention.decide": frozenset({"privacy_officer"}),
+    # Rights requests: submitted on the subject's behalf (the privacy center's service key)
+    # or entered by staff; only staff name a subject by its id, enter a request that came by
+    # letter, phone, e-mail, fax or in person, or vouch for its verification.
+    "request.submit": frozenset({"admin", "privacy_officer", "handler", "service"}),
+    "request.enter": frozenset({"admin", "privacy_officer", "handler"}),
+    "subject.token": frozenset({"admin", "service"}),
+    "request.read": frozenset({"admin", "privacy_officer", "handler", "auditor"}),
+    "request.handle": frozenset({"admin", "privacy_officer", "handler"}),
+    "request.review": frozenset({"privacy_officer"}),  # an agent's document (PIPA Decree 46)
+    "request.work": frozenset({"admin"}),
+    "recipient.manage": frozenset({"admin"}),
 }
 
 
@@ -55,17 +66,26 @@ def _caller(request: Request) -> Caller:
             "a valid API key is required (Authorization: Bearer <key>)",
             headers={"WWW-Authenticate": "Bearer"},
         )
+    return Caller(key, Actor(id=key.actor_id, role=key.role, source_ip=source_ip(request)))
+
+
+def source_ip(request: Request) -> str | None:
     client = request.client.host if request.client else None
-    source_ip = client if (client and client[0].isdigit()) or (client and ":" in client) else None
-    return Caller(key, Actor(id=key.actor_id, role=key.role, source_ip=source_ip))
+    return client if (client and client[0].isdigit()) or (client and ":" in client) else None
 
 
 def allowed(operation: str) -> Callable[..., Caller]:
-    roles = PERMISSIONS[operation]
+    if operation not in PERMISSIONS:
+        raise KeyError(operation)  # a route naming an unknown operation fails at start-up
 
     def check(caller: Caller = Depends(_caller)) -> Caller:
-        if caller.key.role not in roles:
-            raise HTTPException(403, f"role {caller.key.role!r} may not {operation}")
+        require(caller, operation)
         return caller
 
     return check
+
+
+def require(caller: Caller, operation: str) -> None:
+    """For what a body asks beyond its route's operation (403 when the role may not)."""
+    if caller.key.role not in PERMISSIONS[operation]:
+        raise HTTPException(403, f"role {caller.key.role!r} may not {operation}")

@@ -19,6 +19,12 @@ STATUS_BY_CODE: dict[str, int] = {
     "hold_not_found": 404,
     "batch_not_found": 404,
     "certificate_not_found": 404,
+    "request_not_found": 404,
+    "download_not_found": 404,
+    # One answer for every failed verification: a wrong code, an expired one, too many
+    # attempts, no such request, nobody behind it.
+    "verification_failed": 400,
+    "extension_refused": 409,
     "collection_refused": 422,
     "invalid_value": 422,
     "invalid_input": 422,

@@ -1,5 +1,5 @@
-"""``policyvault serve``: the HTTP API of a vault, and the retention sweeper on a schedule in
-the same process."""
+"""``policyvault serve``: the HTTP API of a vault, and on schedules in the same process the
+retention sweeper and the request desk's background work."""
 
 from __future__ import annotations
 
@@ -14,10 +14,12 @@ import typer
 from rich.console import Console
 
 if TYPE_CHECKING:
+    from policyvault.services.requests.work import DeskReport
     from policyvault.services.retention.sweeper import Progress, SweepReport
 
 err = Console(stderr=True, highlight=False, soft_wrap=True)
 sweep_log = logging.getLogger("policyvault.sweeper")
+requests_log = logging.getLogger("policyvault.requests")
 
 
 def serve(
@@ -37,12 +39,22 @@ def serve(
             "(0: never; run `policyvault sweep` from a scheduler instead).",
         ),
     ] = 3600,
+    requests_every: Annotated[
+        int,
+        typer.Option(
+            "--requests-every",
+            min=0,
+            metavar="SECONDS",
+            help="Run the request desk's work (deliver messages, pass requests on to "
+            "recipients, close unverified requests, report deadlines) at start-up and then "
+            "every SECONDS (0: never; POST /v1/requests/work runs it on demand).",
+        ),
+    ] = 60,
 ) -> None:
     """Serve the HTTP API (/v1, OpenAPI at /openapi.json) of an initialised vault.
 
-    The retention sweeper runs in the background as the system sweeper; each run logs one
-    line of counts, and a warning when work is past due or awaits approval close to its due
-    date.
+    The retention sweeper and the request desk's work run in the background; each run logs
+    one line of counts, and a warning when work is past due.
     """
     import uvicorn
 
@@ -56,40 +68,51 @@ def serve(
     except PolicyVaultError as exc:
         err.print(f"error: {exc}", markup=False)
         raise typer.Exit(1) from None
-    schedule: SweepSchedule | None = None
+    schedules: list[Schedule] = []
     try:
+        try:
+            desk = runtime.requests  # its SMTP and request settings are checked now
+        except PolicyVaultError as exc:
+            err.print(f"error: {exc}", markup=False)
+            raise typer.Exit(1) from None
         app = create_app(runtime, api_keys(runtime.config))
         if sweep_every > 0:
-            _log_to_stderr(sweep_log)
             retention = Retention(runtime.vault.context)
-            schedule = SweepSchedule(
-                lambda progress: retention.sweep(progress=progress), sweep_every
+            schedules.append(
+                SweepSchedule(lambda progress: retention.sweep(progress=progress), sweep_every)
             )
+        if requests_every > 0:
+            schedules.append(RequestsSchedule(desk.work, requests_every))
+        for schedule in schedules:
+            _log_to_stderr(schedule.log)
             schedule.start()
         uvicorn.run(app, host=host, port=port, log_level="info")
     finally:
-        if schedule is not None:
+        for schedule in schedules:
             schedule.stop()
         runtime.close()
 
 
-class SweepSchedule:
-    """The sweeper on a timer in a daemon thread: one run at once, then one every ``every``
-    seconds until ``stop``. A run that fails is logged and the next one happens all the same.
-
-    Stopping does not wait for a long run to finish: the run is abandoned at its next chunk,
-    which the sweeper allows (each chunk commits on its own; the next run does the rest)."""
+class Schedule:
+    """A job on a timer in a daemon thread: one run at once, then one every ``every`` seconds
+    until ``stop``. A run that fails is logged and the next one happens all the same; only the
+    kind of error is logged, as a message or a traceback can hold subject ids."""
 
     STOP_TIMEOUT_SECONDS = 10.0
+    name = "job"  # in the log lines: "<name> failed (...)"
+    title = "job"  # in the start-up line
+    log = logging.getLogger("policyvault")
+    shows_error = ""  # what shows an operator the error of a failed run
 
-    def __init__(self, sweep: Callable[[Progress], SweepReport], every: float) -> None:
-        self._sweep = sweep
+    def __init__(self, every: float) -> None:
         self._every = every
         self._stopped = threading.Event()
-        self._thread = threading.Thread(target=self._loop, name="policyvault-sweeper", daemon=True)
+        self._thread = threading.Thread(
+            target=self._loop, name=f"policyvault-{self.name.replace(' ', '-')}", daemon=True
+        )
 
     def start(self) -> None:
-        sweep_log.info("retention sweeper: a run now and every %ss", self._every)
+        self.log.info("%s: a run now and every %ss", self.title, self._every)
         self._thread.start()
 
     def stop(self) -> None:
@@ -103,20 +126,21 @@ class SweepSchedule:
 
     def run_once(self) -> None:
         try:
-            report = self._sweep(self._abandon_if_stopped)
+            self.run()
         except _Stopped:
-            sweep_log.info("sweep: stopped with the server; the next run finishes the work")
-            return
+            self.log.info("%s: stopped with the server; the next run finishes the work", self.name)
         except Exception as exc:  # one failed run must not end the schedule
-            # Only the kind of error: a message or a traceback can hold subject ids.
             code = getattr(exc, "code", None) or type(exc).__name__
-            sweep_log.error(
-                "sweep failed (%s); the next run is in %ss. `policyvault sweep` shows the error",
+            self.log.error(
+                "%s failed (%s); the next run is in %ss. %s shows the error",
+                self.name,
                 code,
                 self._every,
+                self.shows_error,
             )
-            return
-        _log_report(report)
+
+    def run(self) -> None:
+        raise NotImplementedError
 
     def _abandon_if_stopped(self, stage: str, count: int) -> None:
         if self._stopped.is_set():
@@ -125,6 +149,65 @@ class SweepSchedule:
 
 class _Stopped(Exception):
     """Raised between chunks to abandon a run when the server stops."""
+
+
+class SweepSchedule(Schedule):
+    """The retention sweeper. Stopping does not wait for a long run to finish: the run is
+    abandoned at its next chunk, which the sweeper allows (each chunk commits on its own; the
+    next run does the rest)."""
+
+    name, title, log = "sweep", "retention sweeper", sweep_log
+    shows_error = "`policyvault sweep`"
+
+    def __init__(self, sweep: Callable[[Progress], SweepReport], every: float) -> None:
+        super().__init__(every)
+        self._sweep = sweep
+
+    def run(self) -> None:
+        _log_report(self._sweep(self._abandon_if_stopped))
+
+
+class RequestsSchedule(Schedule):
+    """The request desk's work: every step compares stored times with the vault's clock."""
+
+    name, title, log = "requests work", "request desk", requests_log
+    shows_error = "POST /v1/requests/work"
+
+    def __init__(self, work: Callable[[], DeskReport], every: float) -> None:
+        super().__init__(every)
+        self._work = work
+
+    def run(self) -> None:
+        _log_desk_report(self._work())
+
+
+def _log_desk_report(report: DeskReport) -> None:
+    """Counts only: never a request, a subject or an address."""
+    delivery, forwarding = report.delivery, report.forwarding
+    done = [
+        ("messages sent", delivery.sent if delivery else 0),
+        ("messages retrying", delivery.retrying if delivery else 0),
+        ("forwardings sent", forwarding.sent),
+        ("confirmed", forwarding.confirmed),
+        ("escalated", forwarding.escalated),
+        ("closed unverified", report.expired),
+        ("records pruned", report.pruned),
+    ]
+    did = ", ".join(f"{label} {n}" for label, n in done if n) or "nothing due"
+    requests_log.info(
+        "requests work: %s; open %s, due soon %s, overdue %s",
+        did,
+        report.open,
+        report.due_soon,
+        report.overdue,
+    )
+    if report.overdue:
+        requests_log.warning("requests past their due date: %s", report.overdue)
+    if delivery is not None and delivery.failed:
+        by_error = ", ".join(f"{code} {n}" for code, n in sorted(delivery.failures.items()))
+        requests_log.warning(
+            "messages that could not be delivered: %s (%s)", delivery.failed, by_error
+        )
 
 
 def _log_report(report: SweepReport) -> None:
