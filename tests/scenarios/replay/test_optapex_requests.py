@@ -149,3 +149,37 @@ def test_a_deletion_is_forwarded_to_stripe_until_it_confirms(replay: Replay) -> 
     assert closed["status"] == "completed"
     [forwarded] = closed["forwardings"]
     assert (forwarded["recipient_id"], forwarded["status"]) == ("stripe", "confirmed")
+
+
+def test_a_californian_limits_the_use_of_sensitive_data_without_a_code(replay: Replay) -> None:
+    """CCPA §1798.121 through the API: asked for by address, answered alike whether the
+    address is held or not, done by the desk's next run; payment details then serve only
+    what the customer asked for (contract, law), not a purpose resting on consent."""
+    customer = replay.collect(
+        "billing",
+        {"payment_method": "mastercard ending 4444", "email": "ca.customer@example.com"},
+        [{"category": "collection_use", "purposes": ["billing.payment"]}],
+        jurisdictions=["us-ccpa"],
+    )
+    replay.grant("handler", "billing.payment")
+    assert replay.read(customer, ["payment_method"], "billing.payment").status_code == 200
+
+    asked = replay.as_("service").post(
+        "/v1/requests", json={"kind": "limit_sensitive", "email": "ca.customer@example.com"}
+    )
+    stranger = replay.as_("service").post(
+        "/v1/requests", json={"kind": "limit_sensitive", "email": "nobody@example.org"}
+    )
+    assert asked.status_code == stranger.status_code == 202
+    answer = {k: v for k, v in asked.json().items() if k != "request_id"}
+    assert answer == {k: v for k, v in stranger.json().items() if k != "request_id"}
+    assert answer["status"] == "received"
+
+    work(replay)
+
+    assert request(replay, asked.json()["request_id"])["status"] == "completed"
+    limited = replay.read(customer, ["payment_method"], "billing.payment")
+    assert limited.status_code == 403, limited.text
+    assert limited.json()["details"]["rule"] == "objection"
+    # the stranger's request found nobody and closes unverified once its time is up
+    assert request(replay, stranger.json()["request_id"])["status"] == "awaiting_verification"
