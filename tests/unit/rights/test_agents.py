@@ -17,6 +17,7 @@ from policyvault.domain.access import Rule
 from policyvault.domain.errors import InvalidInput, Refused
 from policyvault.domain.requests import (
     AgentKind,
+    Channel,
     RequestKind,
     RequestStatus,
     VerificationMethod,
@@ -132,3 +133,37 @@ def test_a_refused_agent_is_told_why_and_nothing_is_done(megazone_desk: Desk) ->
     assert d.vault.read(subject, ["name"], "membership.management", CLERK).allowed
     with pytest.raises(Refused):  # decided once
         d.requests.review_agent(received.request_id, True, None, OFFICER)
+
+
+@pytest.mark.parametrize("entered_by", ["address", "staff"])
+def test_no_receipt_goes_anywhere_before_the_officer_accepts_the_agent(
+    megazone_desk: Desk, entered_by: str
+) -> None:
+    # A receipt carries the due date, which tells whose jurisdictions the address is under:
+    # nobody gets one before the document is accepted, neither the agent nor the subject.
+    d = megazone_desk
+    subject = member(d)
+    if entered_by == "address":
+        received = d.submit(RequestKind.deletion, email=EMAIL, agent=agent())
+    else:
+        received = d.submit(
+            RequestKind.deletion, CLERK, channel=Channel.letter, subject_id=subject, agent=agent()
+        )
+    request_id = received.request_id
+
+    d.deliver()
+
+    waiting = d.requests.get(request_id)
+    assert waiting.status is RequestStatus.awaiting_agent_review
+    assert waiting.acknowledged_at is None
+    assert [s.name for s in waiting.history if s.name.startswith("acknowledge")] == []
+    assert d.requests.messages(request_id) == []
+    assert [d.kind_of(e) for e in d.sender.sent if d.kind_of(e) == "acknowledgement"] == []
+
+    accepted = d.requests.review_agent(request_id, True, None, OFFICER)
+
+    assert accepted.status is RequestStatus.open  # a deletion: frozen, waiting for a handler
+    assert accepted.acknowledged_at == d.clock.now()
+    d.deliver()
+    assert [d.kind_of(e) for e in d.mail_to(AGENT_EMAIL)] == ["acknowledgement"]
+    assert d.mail_to(EMAIL) == []

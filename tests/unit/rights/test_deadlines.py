@@ -10,7 +10,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
-from tests.unit.rights.conftest import CLERK, OFFICER, Desk
+from tests.unit.rights.conftest import ADMIN, CLERK, OFFICER, Desk
 
 from policyvault.domain.requests import Channel, RequestKind, RequestStatus
 from policyvault.domain.requests.deadlines import ExtensionRefused, request_deadlines
@@ -192,3 +192,88 @@ def test_closed_requests_are_pruned_after_24_months_and_not_before(megazone_desk
     assert d.requests.messages(closed.id) == []
     [pruned] = d.audit("request.prune")
     assert pruned.event.details["count"] == 1
+
+
+def test_a_receipt_not_confirmed_in_time_is_reported(optapex_desk: Desk) -> None:
+    # A Californian's letter, entered by staff; no e-mail address on file, so the receipt is
+    # confirmed by letter too (by staff), and the vault cannot tell that it was.
+    d = optapex_desk
+    subject = d.member(
+        "log_in",
+        {"name": "Cal Person", "company_name": "Acme", "category": "retail"},
+        jurisdictions=["us-ccpa"],
+    )
+    entered = d.submit(
+        RequestKind.deletion,
+        CLERK,
+        channel=Channel.letter,
+        subject_id=subject,
+        staff_verified=True,
+    )
+    request = d.requests.get(entered.request_id)
+    assert request.status is RequestStatus.open
+    assert request.ack_due_at is not None and request.acknowledged_at is None
+    assert request.ack_due_at < request.due_at
+
+    d.clock.set(request.ack_due_at - timedelta(minutes=1))
+    assert d.requests.work().unacknowledged == 0
+    d.clock.set(request.ack_due_at)
+    report = d.requests.work()
+
+    assert (report.unacknowledged, report.overdue, report.open) == (1, 0, 1)
+    [alert] = d.audit("request.deadline_alert")
+    assert alert.event.details["unacknowledged"] == 1
+    assert len(d.mail_to(OFFICER_EMAIL, "deadline_alert")) == 1
+
+
+def test_a_request_waiting_for_its_recipients_is_not_reported_overdue(optapex_desk: Desk) -> None:
+    d = optapex_desk
+    d.requests.set_endpoint("aws", email="privacy@aws.example", actor=ADMIN)
+    subject = d.member(
+        "sign_up", {"email": EMAIL, "password": "a long password 1"}, jurisdictions=["eu-gdpr"]
+    )
+    d.vault.grant(CLERK.id, "solution.service", ADMIN)
+    assert d.vault.disclose(subject, ["email"], "aws", "solution.service", CLERK).allowed
+    erased = d.requests.fulfil(d.signed_in(RequestKind.deletion, subject).request_id, CLERK)
+    assert erased.status is RequestStatus.awaiting_recipients
+    late = gdpr_correction(d, "kim@example.com")
+    d.clock.set(max(erased.due_at, d.requests.get(late).due_at) + timedelta(hours=1))
+
+    report = d.requests.work()
+
+    assert d.requests.get(erased.id).status is RequestStatus.awaiting_recipients
+    assert report.open == 2
+    assert (report.overdue, report.overdue_ids) == (1, [late])
+    [digest] = d.mail_to(OFFICER_EMAIL, "deadline_alert")
+    assert late in digest.text and erased.id not in digest.text
+
+
+def test_a_closed_portability_request_is_kept_36_months_an_access_request_24(
+    optapex_desk: Desk,
+) -> None:
+    d = optapex_desk
+    d.member(
+        "sign_up", {"email": EMAIL, "password": "a long password 1"}, jurisdictions=["eu-gdpr"]
+    )
+    access = d.verified(RequestKind.access, EMAIL)
+    portability = d.verified(RequestKind.portability, EMAIL)
+    assert access.status is portability.status is RequestStatus.completed
+    assert access.closed_at == portability.closed_at
+    closed_at = portability.closed_at
+    assert closed_at is not None
+
+    d.clock.set(closed_at.replace(year=closed_at.year + 2))
+    d.requests.work()
+    with pytest.raises(RequestNotFound):
+        d.requests.get(access.id)
+    assert d.requests.get(portability.id).status is RequestStatus.completed
+
+    three_years = closed_at.replace(year=closed_at.year + 3)  # PIPA Decree 42-6(11)
+    d.clock.set(three_years - timedelta(minutes=1))
+    d.requests.work()
+    assert d.requests.get(portability.id).status is RequestStatus.completed
+    d.clock.set(three_years)
+    d.requests.work()
+    with pytest.raises(RequestNotFound):
+        d.requests.get(portability.id)
+    assert [e.event.details["count"] for e in d.audit("request.prune")] == [1, 1]

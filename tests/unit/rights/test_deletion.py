@@ -16,6 +16,7 @@ from tests.unit.rights.conftest import ADMIN, CLERK, OFFICER, Desk
 from policyvault.domain.access import STATUTORY_PURPOSE, Rule
 from policyvault.domain.errors import AccessDenied, Refused
 from policyvault.domain.requests import ItemOutcome, Outcome, RequestKind, RequestStatus
+from policyvault.domain.retention import TaskStatus
 
 EMAIL = "lee@example.com"
 PAYMENT = {"order": "ORD-1001", "amount": 59000, "currency": "KRW"}
@@ -223,3 +224,114 @@ def test_what_was_kept_is_destroyed_when_its_statute_ends(megazone_desk: Desk) -
     with d.vault.context.session() as session:
         shredded = session.subject(subject)
     assert shredded is not None and shredded.shredded_at is not None
+
+
+INQUIRY = {
+    "company_name": "Example Trading",
+    "contact_person": "Kim Minji",
+    "email": EMAIL,
+    "phone": "010-5555-0199",
+}
+
+
+def inquiring_member(d: Desk) -> tuple[str, str]:
+    """A member whose product inquiry was completed: the inquiry's own items are due and
+    queued for the officer's approval. The subject and the batch."""
+    subject = d.member("console_start", {"email": EMAIL, "name": "Lee Member"})
+    d.member("product_inquiry", INQUIRY, subject_id=subject)
+    d.vault.record_event(subject, "inquiry_completed", CLERK)
+    d.advance(hours=1)
+    assert d.retention.sweep().queued == 3
+    [batch] = d.retention.queue()
+    return subject, batch.id
+
+
+INQUIRY_ONLY = {"company_name", "contact_person", "phone"}
+
+
+@pytest.mark.parametrize("items", [("name",), ()], ids=["naming-one-item", "naming-none"])
+def test_a_deletion_leaves_the_work_the_officer_rejected(
+    megazone_desk: Desk, items: tuple[str, ...]
+) -> None:
+    d = megazone_desk
+    subject, batch_id = inquiring_member(d)
+    assert d.retention.reject([batch_id], "dispute_open", OFFICER) == 3
+
+    request = d.verified(RequestKind.deletion, EMAIL, items=items)
+    done = d.requests.fulfil(request.id, OFFICER)
+
+    erased = set(items) or {"name", "email"}
+    assert {o.target for o in done.outcomes if o.outcome is Outcome.fulfilled} == erased
+    assert {o.target for o in done.outcomes if o.outcome is Outcome.kept} == (
+        set() if items else INQUIRY_ONLY
+    )
+    assert d.item_keys(subject) == INQUIRY_ONLY | {"email", "name"} - erased
+    tasks = {
+        t.deadline.target_key: (t.status, t.note)
+        for t in d.retention.deadlines(subject)
+        if t.deadline.target_key in INQUIRY_ONLY
+    }
+    assert tasks == dict.fromkeys(INQUIRY_ONLY, (TaskStatus.rejected, "dispute_open"))
+    [certificate] = d.retention.certificates()
+    assert {k for g in certificate.body["groups"] for k in g["items"]} == erased
+
+
+def test_a_deletion_naming_one_item_leaves_other_work_to_its_approver(
+    megazone_desk: Desk,
+) -> None:
+    d = megazone_desk
+    subject, batch_id = inquiring_member(d)
+
+    request = d.verified(RequestKind.deletion, EMAIL, items=("name",))
+    done = d.requests.fulfil(request.id, OFFICER)
+
+    assert [(o.target, o.outcome) for o in done.outcomes] == [("name", Outcome.fulfilled)]
+    assert d.item_keys(subject) == INQUIRY_ONLY | {"email"}
+    [batch] = d.retention.queue()  # still waiting for the officer's own decision
+    assert batch.id == batch_id and batch.count == 3
+
+
+def test_a_deletion_naming_what_a_statute_already_keeps_says_it_is_kept(
+    megazone_desk: Desk,
+) -> None:
+    d = megazone_desk
+    subject, _ = customer(d)
+    first = d.verified(RequestKind.deletion, EMAIL, items=("ip_address",))
+    [kept] = d.requests.fulfil(first.id, OFFICER).outcomes
+    assert d.separate_keys(subject) == {"ip_address"} and kept.until is not None
+
+    again = d.verified(RequestKind.deletion, EMAIL, items=("ip_address",))
+    done = d.requests.fulfil(again.id, OFFICER)
+
+    [outcome] = done.outcomes
+    assert (outcome.target, outcome.outcome) == ("ip_address", Outcome.kept)
+    assert VISITS in outcome.reason and "Art. 41(2)2" in outcome.reason
+    assert outcome.until == kept.until
+    assert d.separate_keys(subject) == {"ip_address"}
+
+
+def test_a_record_added_after_a_full_erasure_stays_in_ordinary_use(megazone_desk: Desk) -> None:
+    d = megazone_desk
+    subject, erased_record = customer(d)
+    request = d.verified(RequestKind.deletion, EMAIL)
+    d.requests.fulfil(request.id, OFFICER)
+    assert d.item_keys(subject) == set()
+    assert d.record_ids() == (set(), {erased_record})
+    with d.vault.context.session() as session:
+        kept = session.subject(subject)
+    assert kept is not None and kept.shredded_at is None  # the old payment still needs the key
+    d.advance(days=30)
+
+    # the customer comes back and pays again: the erasure concerned what it had then
+    added = d.retention.add_record(
+        subject, "payment_and_supply", d.clock.now(), {"order": "ORD-2002"}, CLERK
+    )
+    new_record = added.record.id
+
+    assert [t for t in d.retention.deadlines(subject) if t.deadline.target_key == new_record] == []
+    d.advance(days=1)
+    d.sweep_and_approve()
+    assert d.record_ids() == ({new_record}, {erased_record})
+    d.grant_statutory()
+    opened = {r.id: r.separate for r in d.retention.read_records(subject, STATUTORY_PURPOSE, CLERK)}
+    assert opened == {new_record: False, erased_record: True}

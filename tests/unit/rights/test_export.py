@@ -20,9 +20,16 @@ from typing import Any
 
 import pytest
 from jsonschema import Draft202012Validator, FormatChecker
-from tests.unit.rights.conftest import CLERK, OFFICER, SUBJECT_APP, Desk, derived_policy
+from tests.unit.rights.conftest import (
+    CLERK,
+    OFFICER,
+    PUBLIC_URL,
+    SUBJECT_APP,
+    Desk,
+    derived_policy,
+)
 
-from policyvault.domain.requests import RequestKind, RequestStatus
+from policyvault.domain.requests import Channel, RequestKind, RequestStatus
 from policyvault.services.requests.export import DownloadRefused
 from policyvault.services.requests.package import ZIP_MEMBERS, package_schema
 
@@ -233,3 +240,37 @@ def test_portability_holds_only_what_the_subject_provided_and_no_records(d: Desk
     text = b"".join(members.values()).decode("utf-8-sig")
     for value in (LEE_PAYMENT["order"], LEE_CONTRACT["contract"], LEE_AUTOMATIC["cookie_id"]):
         assert str(value) not in text
+
+
+def test_a_reissued_link_goes_to_the_requester_never_to_the_caller(d: Desk) -> None:
+    customer(d, LEE, LEE_AUTOMATIC, LEE_PAYMENT)
+    request = d.verified(RequestKind.access, LEE["email"])
+    first = d.link_sent_to(LEE["email"])
+
+    answer = d.requests.reissue_link(request.id, OFFICER)
+
+    # the officer learns whether it went out and until when it works; never the link
+    sent, expires = answer
+    assert (sent, expires) == (True, d.clock.now() + timedelta(days=d.settings.download_days))
+    assert PUBLIC_URL not in repr(answer) and "downloads" not in repr(answer)
+    new = d.deliver()
+    assert [(e.to, d.kind_of(e)) for e in new] == [(LEE["email"], "result")]
+    fresh = d.link_sent_to(LEE["email"])
+    assert fresh != first
+    assert not [t for t in d.audit_texts() if fresh in t]
+    assert json.loads(download(d, fresh)["package.json"])["meta"]["request_id"] == request.id
+
+
+def test_a_link_reissued_for_a_request_answered_by_letter_goes_nowhere(d: Desk) -> None:
+    subject = d.member("automatic", LEE_AUTOMATIC)  # no e-mail address on file
+    entered = d.submit(
+        RequestKind.access, CLERK, channel=Channel.letter, subject_id=subject, staff_verified=True
+    )
+    assert d.requests.get(entered.request_id).status is RequestStatus.completed
+    d.deliver()
+
+    sent, expires = d.requests.reissue_link(entered.request_id, OFFICER)
+
+    assert sent is False and expires > d.clock.now()
+    assert d.deliver() == []
+    assert d.requests.messages(entered.request_id) == []

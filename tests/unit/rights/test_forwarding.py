@@ -22,7 +22,7 @@ from typing import Any
 import pytest
 from tests.unit.rights.conftest import ADMIN, CLERK, OFFICER, PUBLIC_URL, Desk
 
-from policyvault.domain.errors import NotFound, Refused
+from policyvault.domain.errors import InvalidInput, NotFound, Refused
 from policyvault.domain.requests import ForwardingStatus, RequestKind, RequestStatus
 from policyvault.services.requests.facade import RequestDesk
 
@@ -310,3 +310,42 @@ def test_a_restriction_is_passed_on_to_the_recipients_that_got_the_data(d: Desk)
     assert token is not None
     d.requests.confirm_forwarding(token.group(1))
     assert status(d, received.request_id) is RequestStatus.completed
+
+
+@pytest.mark.parametrize(
+    "url", ["https://[::1/erase", "ftp://aws.example/erase", "https:///erase"], ids=repr
+)
+def test_an_unusable_webhook_url_is_refused_and_nothing_is_stored(d: Desk, url: str) -> None:
+    with pytest.raises(InvalidInput):
+        d.requests.set_endpoint("aws", webhook=url, secret=SECRET, actor=ADMIN)
+
+    assert ("aws", "Amazon Web Services", None) in d.requests.recipients()
+    assert d.audit("recipient.endpoint") == []
+
+
+def test_a_poster_that_breaks_is_retried_and_the_outbox_still_goes_out() -> None:
+    def broken(url: str, body: bytes, headers: dict[str, str]) -> tuple[int, bytes]:
+        raise ValueError("the client cannot use this URL")
+
+    d = Desk("lgcns-optapex")
+    d.requests = RequestDesk(d.vault.context, d.settings, sender=d.sender, post=broken)
+    d.requests.set_endpoint("aws", webhook="https://aws.example/erase", secret=SECRET, actor=ADMIN)
+    _, request_id = erased_after_disclosure(d)
+    d.member("sign_up", {"email": "kim@example.com", "password": "a long password 2"})
+    d.submit(RequestKind.access, email="kim@example.com")
+
+    report = d.requests.work()
+
+    assert report.errors == {} and report.forwarding.retrying == 1
+    [forwarding] = d.requests.forwardings(request_id)
+    assert forwarding.status is ForwardingStatus.pending and forwarding.attempts == 1
+    assert forwarding.last_error == "invalid_endpoint"
+    assert forwarding.next_attempt_at > d.clock.now()
+    [retry] = d.audit("request.forward_retry")
+    assert retry.event.details["error"] == "invalid_endpoint"
+    # the same run delivered what was waiting: the other requester's code among it
+    assert [d.kind_of(e) for e in d.mail_to("kim@example.com")] == ["verification_code"]
+    assert status(d, request_id) is RequestStatus.awaiting_recipients
+    d.clock.set(forwarding.next_attempt_at)
+    d.requests.work()
+    assert d.requests.forwardings(request_id)[0].attempts == 2

@@ -14,9 +14,13 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from tests.unit.rights.conftest import OFFICER, SUBJECT_APP, Desk
 
+from policyvault.crypto.passwords import hash_password
 from policyvault.domain.errors import InvalidInput, Refused
 from policyvault.domain.requests import RequestKind, RequestStatus, VerificationMethod
+from policyvault.services.requests import verification
+from policyvault.services.requests.common import owner
 from policyvault.services.requests.intake import Submission
+from policyvault.services.requests.sealing import open_payload
 from policyvault.services.requests.verification import VerificationFailed
 
 EMAIL = "lee@example.com"
@@ -304,3 +308,138 @@ def test_staff_verify_a_request_they_entered_and_it_proceeds(megazone_desk: Desk
     assert [s.note for s in done.history if s.name == "verified"] == ["id_checked_at_counter"]
     with pytest.raises(Refused):  # once verified, there is nothing left to verify
         d.requests.verify_by_staff(entered.request_id, "again", OFFICER)
+
+
+def test_staff_cannot_verify_a_request_made_through_the_api(megazone_desk: Desk) -> None:
+    # Made online, verified online: staff cannot waive the code a stranger could not give.
+    d = megazone_desk
+    member(d)
+    received = d.submit(RequestKind.access, email=EMAIL)
+
+    with pytest.raises(Refused):
+        d.requests.verify_by_staff(received.request_id, "id_checked_at_counter", OFFICER)
+
+    request = d.requests.get(received.request_id)
+    assert request.status is RequestStatus.awaiting_verification
+    assert request.verified_at is None and request.verification is VerificationMethod.code
+    assert [s for s in request.history if s.name == "verified"] == []
+    code = d.code_sent_to(EMAIL)  # the code still works
+    assert d.requests.verify(received.request_id, code, SUBJECT_APP).status is (
+        RequestStatus.completed
+    )
+
+
+def test_an_address_two_subjects_share_waits_for_staff_past_the_code_expiry(
+    megazone_desk: Desk,
+) -> None:
+    d = megazone_desk
+    member(d)
+    member(d)  # another subject that gave the same address
+    shared = d.submit(RequestKind.access, email=EMAIL)
+    nobody = d.submit(RequestKind.access, email="stranger@example.org")
+    assert d.requests.get(shared.request_id).details["match"] == "ambiguous"
+    assert "match" not in d.requests.get(nobody.request_id).details
+
+    d.advance(minutes=d.settings.code_minutes)
+    report = d.requests.work()
+
+    assert report.expired == 1
+    assert d.requests.get(nobody.request_id).status is RequestStatus.unverified
+    kept = d.requests.get(shared.request_id)
+    assert kept.status is RequestStatus.awaiting_verification and kept.closed_at is None
+    assert kept.subject_id is None
+    d.advance(days=3)
+    d.requests.work()
+    assert d.requests.get(shared.request_id).status is RequestStatus.awaiting_verification
+
+
+CODE = "246810"
+
+
+@pytest.fixture
+def known_code(monkeypatch: pytest.MonkeyPatch) -> str:
+    """Every code the desk makes is ``CODE`` (so that a test can give the right one even
+    for a request whose code went to nobody)."""
+    fixed = verification.NewCode(CODE, hash_password(CODE))
+    monkeypatch.setattr(verification, "new_code", lambda: fixed)
+    return CODE
+
+
+@pytest.mark.parametrize("matched", [True, False], ids=["matched", "unmatched"])
+def test_wrong_codes_close_an_unmatched_request_exactly_like_a_matched_one(
+    megazone_desk: Desk, known_code: str, matched: bool
+) -> None:
+    d = megazone_desk
+    d.reconfigure(code_attempts=3)
+    member(d)
+    received = d.submit(RequestKind.access, email=EMAIL if matched else "stranger@example.org")
+
+    for _ in range(2):
+        with pytest.raises(VerificationFailed):
+            d.requests.verify(received.request_id, other_code(known_code), SUBJECT_APP)
+        survived = d.requests.get(received.request_id)
+        assert survived.status is RequestStatus.awaiting_verification
+        assert survived.closed_at is None
+    with pytest.raises(VerificationFailed):
+        d.requests.verify(received.request_id, other_code(known_code), SUBJECT_APP)
+
+    closed = d.requests.get(received.request_id)
+    assert closed.status is RequestStatus.unverified and closed.closed_at == d.clock.now()
+    attempts = [e.event.details["attempts_left"] for e in d.audit("request.verify")]
+    assert attempts == [2, 1, 0]
+
+
+def test_no_code_verifies_a_request_nobody_was_matched_to(
+    megazone_desk: Desk, known_code: str
+) -> None:
+    d = megazone_desk
+    d.reconfigure(code_attempts=3)
+    member(d)
+    nobody = d.submit(RequestKind.access, email="stranger@example.org")
+
+    for left in (2, 1):
+        with pytest.raises(VerificationFailed):  # the right code: there is nobody to verify
+            d.requests.verify(nobody.request_id, known_code, SUBJECT_APP)
+        assert d.requests.get(nobody.request_id).status is RequestStatus.awaiting_verification
+        assert d.audit("request.verify")[-1].event.details["attempts_left"] == left
+    with pytest.raises(VerificationFailed):
+        d.requests.verify(nobody.request_id, known_code, SUBJECT_APP)
+
+    request = d.requests.get(nobody.request_id)
+    assert request.status is RequestStatus.unverified and request.verified_at is None
+    assert d.requests.messages(nobody.request_id) == []
+    # the same code verifies a request of the address the vault holds
+    matched = d.submit(RequestKind.access, email=EMAIL)
+    assert d.requests.verify(matched.request_id, known_code, SUBJECT_APP).status is (
+        RequestStatus.completed
+    )
+
+
+def sealed_private(d: Desk, request_id: str) -> dict[str, Any]:
+    ctx = d.vault.context
+    with ctx.session() as session:
+        found = session.requests.request_private(request_id)
+    assert found is not None
+    return open_payload(ctx, owner(request_id), *found)
+
+
+def test_the_further_data_points_are_forgotten_once_they_served_the_check(
+    optapex_desk: Desk,
+) -> None:
+    # 11 CCR §7060(e): what a consumer gives to be verified is used for that alone.
+    d = optapex_desk
+    d.member("contact_us", CALIFORNIAN)
+    received = d.submit(
+        RequestKind.access, email=CALIFORNIAN["email"], data_points=POINTS, declaration=True
+    )
+    assert sealed_private(d, received.request_id)["data_points"] == POINTS
+    code = d.code_sent_to(CALIFORNIAN["email"])
+
+    verified = d.requests.verify(received.request_id, code, SUBJECT_APP)
+
+    assert verified.verification is VerificationMethod.code
+    payload = sealed_private(d, received.request_id)
+    assert not payload.get("data_points")
+    assert payload["contact"] == CALIFORNIAN["email"]  # the answer still has its address
+    text = repr(payload)
+    assert POINTS["name"] not in text and POINTS["company_name"] not in text

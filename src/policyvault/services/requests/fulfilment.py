@@ -14,7 +14,7 @@ from __future__ import annotations
 import hashlib
 import secrets
 from collections.abc import Sequence
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from policyvault.domain.audit import Actor, Decision
@@ -60,6 +60,8 @@ IMMEDIATE = frozenset(
         RequestKind.limit_sensitive,
     }
 )
+# A claim untouched this long was left by a crash (the desk's work finishes such claims).
+CLAIM_STALE = timedelta(minutes=10)
 # A package link can be asked for again while the request is open (a lost mail).
 LINK_KINDS = frozenset({RequestKind.access, RequestKind.portability})
 
@@ -123,7 +125,10 @@ def fulfil(desk: Desk, request_id: str, actor: Actor, *, resume: bool = False) -
     handler may run again over what the first run already did."""
     if request_kind(desk, request_id) is RequestKind.automated_decision:
         raise Refused("an automated-decision request is answered by a person: respond")
-    _check_approver(desk, request_id, actor)
+    if not resume:
+        # A claim is made only once this check passed: a claim left behind was approved by
+        # the handler who made it (the desk's work, finishing it, is not the approver).
+        _check_approver(desk, request_id, actor)
     request = _claim(desk, request_id, actor, resume=resume)
     handler = _HANDLERS[request.kind]
     outcomes, extra = handler(desk, request, actor)
@@ -139,7 +144,7 @@ def respond(
         raise InvalidInput("an explanation of 1 to 4,000 characters is required")
     if request_kind(desk, request_id) is not RequestKind.automated_decision:
         raise Refused("only an automated-decision request is answered this way")
-    _claim(desk, request_id, actor, resume=False)
+    _claim(desk, request_id, actor, resume=False, take_stale=True)
     outcome = ItemOutcome(
         target="automated_decision",
         outcome=Outcome.refused if upheld else Outcome.fulfilled,
@@ -302,12 +307,28 @@ def _check_approver(desk: Desk, request_id: str, actor: Actor) -> None:
     raise Refused(f"a deletion is approved by the {destruction.approver!r} role")
 
 
-def _claim(desk: Desk, request_id: str, actor: Actor, *, resume: bool) -> RightsRequest:
+def _claim(
+    desk: Desk, request_id: str, actor: Actor, *, resume: bool, take_stale: bool = False
+) -> RightsRequest:
+    """``take_stale``: a person's answer may take over a claim a crash left behind (nothing
+    else can finish it: the answer is the person's, the desk's work cannot give it)."""
     ctx = desk.ctx
     with ctx.session() as session:
         request = load(session, request_id)
-        if resume and request.status is RequestStatus.fulfilling:
-            return request
+        last = request.history[-1].at if request.history else request.received_at
+        if (
+            take_stale
+            and request.status is RequestStatus.fulfilling
+            and ctx.now() - last >= CLAIM_STALE
+        ):
+            taken = step(request, "fulfilling", actor, ctx.now(), "took over a stale claim")
+            session.requests.update_request(taken)
+            return taken
+        if resume:
+            if request.status is RequestStatus.fulfilling:
+                return request
+            # only a claim left behind is resumed (no approval check was made for it)
+            raise Refused(f"the request is {request.status.value}, not being fulfilled")
         if request.status is not RequestStatus.open:
             raise Refused(f"the request is {request.status.value}, not open")
         subject_of(request)

@@ -216,6 +216,8 @@ def _spend_attempt(
     else:
         session.requests.delete_code(request.id)
         reason = "no attempts left or the code expired"
+        # closed unverified: the further data points given with it served nothing
+        replace_private(desk.ctx, session, request.id, private_of(desk.ctx, session, request.id))
         request = step(
             request,
             "unverified",

@@ -31,7 +31,17 @@ from policyvault.domain.requests import (
 from policyvault.services.outbox.queue import DeliveryReport, deliver_due
 from policyvault.services.outbox.smtp import Sender
 from policyvault.services.requests import forwarding
-from policyvault.services.requests.common import DESK, Desk, audit, language, send, step
+from policyvault.services.requests.common import (
+    DESK,
+    Desk,
+    audit,
+    language,
+    private_of,
+    replace_private,
+    send,
+    step,
+)
+from policyvault.services.requests.fulfilment import CLAIM_STALE
 
 ALERTED_ON = "requests.alerted_on"  # setting: the day the last digest went to the officer
 
@@ -97,7 +107,7 @@ def run_due_work(
 
 
 # A claimed request untouched this long was left by a crash: the next run finishes it.
-STALE = timedelta(minutes=10)
+STALE = CLAIM_STALE
 
 
 def _process(desk: Desk, report: DeskReport, actor: Actor) -> None:
@@ -178,6 +188,8 @@ def expire_unverified(desk: Desk, actor: Actor = DESK) -> int:
             if ends > now:
                 continue
             session.requests.delete_code(request.id)
+            # the further data points given with it served nothing: they go now
+            replace_private(ctx, session, request.id, private_of(ctx, session, request.id))
             closed = step(
                 current,
                 "unverified",
