@@ -11,7 +11,7 @@ import json
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
@@ -183,3 +183,45 @@ def test_a_californian_limits_the_use_of_sensitive_data_without_a_code(replay: R
     assert limited.json()["details"]["rule"] == "objection"
     # the stranger's request found nobody and closes unverified once its time is up
     assert request(replay, stranger.json()["request_id"])["status"] == "awaiting_verification"
+
+
+def test_a_californian_opts_out_of_sale_and_sharing_through_the_api(replay: Replay) -> None:
+    """CCPA §1798.120: no verification needed, answered like any request by address, in
+    force after the desk's next run (well within the 15 business days of 11 CCR §7026(f))."""
+    replay.collect(
+        "contact_us",
+        {
+            "email": "ca.optout@example.com",
+            "name": "Rivera",
+            "company_name": "Example Co",
+            "country_of_residence": "US",
+        },
+        [
+            {
+                "category": "collection_use",
+                "purposes": [
+                    "inquiry.response",
+                    "inquiry.collaboration",
+                    "solution.service",
+                    "service.notifications",
+                ],
+            }
+        ],
+        jurisdictions=["us-ccpa"],
+    )
+    asked = replay.as_("service").post(
+        "/v1/requests", json={"kind": "opt_out_sale", "email": "ca.optout@example.com"}
+    )
+    assert asked.status_code == 202, asked.text
+    assert asked.json()["status"] == "received"
+
+    work(replay)
+
+    done = request(replay, asked.json()["request_id"])
+    assert done["status"] == "completed"
+    assert [(o["target"], o["outcome"]) for o in done["outcomes"]] == [
+        ("sale_or_sharing", "fulfilled")
+    ]
+    due = datetime.fromisoformat(done["due_at"])
+    # 15 business days: three calendar weeks, the last day ending at local midnight
+    assert due - datetime.fromisoformat(done["received_at"]) < timedelta(days=22)
