@@ -406,7 +406,7 @@ def _separate_store(home: Path, engine: Any) -> Any:
 
     if engine.dialect.name == "sqlite":
         return SqlSeparateStore.sqlite(home / SEPARATE_STORE)
-    return SqlSeparateStore.postgres(engine)
+    return SqlSeparateStore.postgres(engine, pool_of_its_own=True)
 
 
 def _upgrade(url: str) -> None:

@@ -42,8 +42,8 @@ from sqlalchemy.dialects import postgresql, sqlite
 from policyvault.domain.errors import InvalidInput
 from policyvault.domain.retention import StoredRecord
 from policyvault.domain.vault import SealedItem
-from policyvault.storage.audit_sql import sqlite_engine
-from policyvault.storage.vault_sql import _from_us, _key, _to_us
+from policyvault.storage.audit_sql import postgres_engine, sqlite_engine
+from policyvault.storage.vault_sql import _from_us, _key, _slices, _to_us
 
 DEFAULT_SCHEMA = "policyvault_separate"
 _SCHEMA_NAME = re.compile(r"^[a-z_][a-z0-9_]{0,62}$")
@@ -101,7 +101,17 @@ class SqlSeparateStore:
         return cls(sqlite_engine(path), owns_engine=True)
 
     @classmethod
-    def postgres(cls, engine: Engine, schema: str = DEFAULT_SCHEMA) -> SqlSeparateStore:
+    def postgres(
+        cls, engine: Engine, schema: str = DEFAULT_SCHEMA, *, pool_of_its_own: bool = False
+    ) -> SqlSeparateStore:
+        """``pool_of_its_own``: connect through an engine (a connection pool) of its own, on
+        the same database. A vault transaction opens the separate store while it holds its
+        own connection; from one shared pool, enough concurrent requests each holding one
+        connection and waiting for a second would exhaust it and wait for ever. With a pool
+        of its own, used only inside vault transactions, that cannot happen."""
+        if pool_of_its_own:
+            url = engine.url.render_as_string(hide_password=False)
+            return cls(postgres_engine(url), schema=schema, owns_engine=True)
         return cls(engine, schema=schema, owns_engine=False)
 
     def close(self) -> None:
@@ -149,20 +159,16 @@ class SqlSeparateSession:
         stmt = select(self._t.items).where(c.subject_id == subject_id)
         if keys is not None:
             stmt = stmt.where(c.item_key.in_(list(keys)))
-        return [
-            SealedItem(
-                subject_id=row.subject_id,
-                item_key=row.item_key,
-                sealed=bytes(row.sealed),
-                point=row.point,
-                collected_at=_from_us(row.collected_at_us),
-                updated_at=_from_us(row.updated_at_us),
-                hashed=bool(row.hashed),
-                archived=True,
-                media_type=row.media_type,
-            )
-            for row in self._conn.execute(stmt.order_by(c.item_key))
-        ]
+        return [_item(row) for row in self._conn.execute(stmt.order_by(c.item_key))]
+
+    def items_of(self, subject_ids: Sequence[str]) -> dict[str, list[SealedItem]]:
+        c = self._t.items.c
+        found: dict[str, list[SealedItem]] = {s: [] for s in subject_ids}
+        for part in _slices(subject_ids):
+            stmt = select(self._t.items).where(c.subject_id.in_(part))
+            for row in self._conn.execute(stmt.order_by(c.subject_id, c.item_key)):
+                found[row.subject_id].append(_item(row))
+        return found
 
     def delete_items(self, subject_id: str, keys: Sequence[str]) -> int:
         c = self._t.items.c
@@ -183,19 +189,44 @@ class SqlSeparateSession:
     def records(self, subject_id: str) -> list[StoredRecord]:
         c = self._t.records.c
         stmt = select(self._t.records).where(c.subject_id == subject_id)
-        return [
-            StoredRecord(
-                id=row.id,
-                subject_id=row.subject_id,
-                record_type=row.record_type,
-                occurred_at=_from_us(row.occurred_at_us),
-                sealed=bytes(row.sealed),
-                recorded_at=_from_us(row.recorded_at_us),
-            )
-            for row in self._conn.execute(stmt.order_by(c.occurred_at_us, c.id))
-        ]
+        return [_record(row) for row in self._conn.execute(stmt.order_by(c.occurred_at_us, c.id))]
+
+    def records_of(self, subject_ids: Sequence[str]) -> dict[str, list[StoredRecord]]:
+        c = self._t.records.c
+        found: dict[str, list[StoredRecord]] = {s: [] for s in subject_ids}
+        for part in _slices(subject_ids):
+            stmt = select(self._t.records).where(c.subject_id.in_(part))
+            order = stmt.order_by(c.subject_id, c.occurred_at_us, c.id)
+            for row in self._conn.execute(order):
+                found[row.subject_id].append(_record(row))
+        return found
 
     def delete_records(self, subject_id: str, ids: Sequence[str]) -> int:
         c = self._t.records.c
         stmt = delete(self._t.records).where(c.subject_id == subject_id, c.id.in_(list(ids)))
         return int(self._conn.execute(stmt).rowcount)
+
+
+def _item(row: Any) -> SealedItem:
+    return SealedItem(
+        subject_id=row.subject_id,
+        item_key=row.item_key,
+        sealed=bytes(row.sealed),
+        point=row.point,
+        collected_at=_from_us(row.collected_at_us),
+        updated_at=_from_us(row.updated_at_us),
+        hashed=bool(row.hashed),
+        archived=True,
+        media_type=row.media_type,
+    )
+
+
+def _record(row: Any) -> StoredRecord:
+    return StoredRecord(
+        id=row.id,
+        subject_id=row.subject_id,
+        record_type=row.record_type,
+        occurred_at=_from_us(row.occurred_at_us),
+        sealed=bytes(row.sealed),
+        recorded_at=_from_us(row.recorded_at_us),
+    )
