@@ -950,3 +950,7 @@ def test_the_request_desk_runs_in_the_background_and_logs_counts_only(
         for address in ALL_EMAILS:
             assert address not in text
         assert AGENT_NAME not in text and WEBHOOK_SECRET not in text and EXPLANATION not in text
+        # tokens are credentials: the access log names the routes, never the tokens in them
+        assert "/v1/downloads/<token>" in text or vault is sogaworks
+        assert not re.search(r"/v1/downloads/(?!<token>)[\w-]{20,}", text)
+        assert not re.search(r"token=(?!<token>)[\w-]{20,}", text)

@@ -4,11 +4,12 @@ retention sweeper and the request desk's background work."""
 from __future__ import annotations
 
 import logging
+import re
 import sys
 import threading
 from collections.abc import Callable
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 from rich.console import Console
@@ -86,7 +87,7 @@ def serve(
         for schedule in schedules:
             _log_to_stderr(schedule.log)
             schedule.start()
-        uvicorn.run(app, host=host, port=port, log_level="info")
+        uvicorn.run(app, host=host, port=port, log_level="info", log_config=_log_config())
     finally:
         for schedule in schedules:
             schedule.stop()
@@ -228,6 +229,38 @@ def _log_report(report: SweepReport) -> None:
             "tasks awaiting approval close to their due date: %s (`policyvault retention queue`)",
             report.near_due,
         )
+
+
+class RedactTokens(logging.Filter):
+    """The access log names every path; a one-time download token or a confirmation token
+    in it is a credential (whoever reads the log could confirm an erasure that never
+    happened). They are logged as ``<token>``."""
+
+    _PATTERNS = (
+        (re.compile(r"(/v1/downloads/)[^/?\s]+"), r"\1<token>"),
+        (re.compile(r"([?&]token=)[^&\s]+"), r"\1<token>"),
+    )
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        args = record.args
+        if isinstance(args, tuple) and len(args) >= 3 and isinstance(args[2], str):
+            path = args[2]
+            for pattern, replacement in self._PATTERNS:
+                path = pattern.sub(replacement, path)
+            record.args = (*args[:2], path, *args[3:])
+        return True
+
+
+def _log_config() -> dict[str, object]:
+    """uvicorn's own logging configuration, with the access log's tokens redacted."""
+    import copy
+
+    from uvicorn.config import LOGGING_CONFIG
+
+    config: dict[str, Any] = copy.deepcopy(LOGGING_CONFIG)
+    config.setdefault("filters", {})["redact_tokens"] = {"()": RedactTokens}
+    config["handlers"]["access"]["filters"] = ["redact_tokens"]
+    return config
 
 
 def _log_to_stderr(logger: logging.Logger) -> None:
