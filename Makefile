@@ -11,6 +11,12 @@ HOST ?= 127.0.0.1
 PORT ?= 8000
 BENCH_ARGS ?=
 SWEEP_ARGS ?=
+SCALE_ARGS ?=
+EXPORT_ARGS ?=
+HTTP_ARGS ?=
+PLOT_ARGS ?=
+BIG ?=
+BIG_FLAG := $(if $(filter 1 yes true,$(BIG)),--big,)
 
 .PHONY: install run test lint bench clean
 
@@ -46,12 +52,19 @@ lint: $(STAMP)
 	$(BIN)/mypy src
 	$(BIN)/lint-imports
 
-# Throughput and the retention sweep against the raw storage engine in the same run
-# (bench/README.md); figures go to bench/results/. BENCH_ARGS="--subjects 500 --no-postgres"
-# and SWEEP_ARGS="--sizes 100000 --no-postgres" for a quicker run.
+# Every benchmark against its raw baseline in the same run (bench/README.md): throughput,
+# the retention sweep, cost per operation at 10k/100k/1M items, the access export, HTTP reads;
+# figures go to bench/results/, then bench/plot.py draws docs/performance*.png and fills the
+# tables of docs/performance.md. About 30 minutes on two cores. BIG=1 adds the 10M-item store
+# where a script has one (--big: hours). Each script has its own arguments, e.g.
+# SCALE_ARGS="--sizes 10000 --no-postgres" EXPORT_ARGS="--size 20000 --no-postgres".
 bench: $(STAMP)
 	$(BIN)/python bench/vault_throughput.py $(BENCH_ARGS)
-	$(BIN)/python bench/retention_sweep.py $(SWEEP_ARGS)
+	$(BIN)/python bench/retention_sweep.py $(BIG_FLAG) $(SWEEP_ARGS)
+	$(BIN)/python bench/scale.py $(BIG_FLAG) $(SCALE_ARGS)
+	$(BIN)/python bench/export_bench.py $(BIG_FLAG) $(EXPORT_ARGS)
+	$(BIN)/python bench/http_read.py $(HTTP_ARGS)
+	$(BIN)/python bench/plot.py $(PLOT_ARGS)
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache
