@@ -70,7 +70,8 @@ AUTOMATIC_ITEMS = ("bad_use_records", "cookie_id", "ip_address", "service_use_re
 # SIGKILL of the process itself at the n-th time it reaches a point:
 #   separate_put     the separate store committed a copy (a move) the vault has not recorded
 #   separate_delete  the separate store committed a deletion the vault has not recorded
-#   key_destroyed    a shredding key is gone, its task not yet marked done
+#   key_destroyed    shredding keys are gone (one, or a chunk's at once), their tasks not yet
+#                    marked done
 #   vault_commit     a vault transaction has committed
 SWEEPER = r"""
 import dataclasses, json, os, signal, sys
@@ -137,6 +138,16 @@ def destroy(self, subject_id):
 
 
 shredding_keys_sqlite.SqliteShreddingKeyStore.destroy = destroy
+destroy_keys = shredding_keys_sqlite.SqliteShreddingKeyStore.destroy_many
+
+
+def destroy_many(self, subject_ids):
+    result = destroy_keys(self, subject_ids)
+    reached("key_destroyed")
+    return result
+
+
+shredding_keys_sqlite.SqliteShreddingKeyStore.destroy_many = destroy_many
 vault_session = vault_sql.SqliteVaultStore.session
 
 

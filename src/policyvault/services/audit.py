@@ -121,6 +121,10 @@ class AuditLog:
             else:  # never signed: count the time from the first entry
                 first = reader.record(1)
                 since = first.index.recorded_at if first else self._clock.now()
+                if first is not None:
+                    # as if a checkpoint of size 0 had been signed then: the next appends
+                    # need not read again until that one would be due
+                    self._seen = (0, since)
             if head.seq - signed < self._every and self._clock.now() - since < self._interval:
                 return None
             stored = self._make_checkpoint(reader)

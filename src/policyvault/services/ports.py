@@ -3,7 +3,7 @@ and satisfy these protocols structurally (they do not import this module)."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from contextlib import AbstractContextManager
 from datetime import datetime
 from typing import Protocol
@@ -218,23 +218,47 @@ class VaultSession(Protocol):
     def subject_ids(self, after: str | None = None, limit: int = 1000) -> list[str]:
         """Subject ids in id order, a page at a time (for key rotation and sweeps)."""
 
+    # the same, for several subjects at once (the sweeper works a chunk of subjects at a time)
+    def subjects_by_id(self, subject_ids: Sequence[str]) -> dict[str, Subject]:
+        """The subjects of these ids that exist."""
+
+    def lock_subjects(self, subject_ids: Sequence[str]) -> None:
+        """``lock_subject`` for each of these, taken in id order whatever the order given."""
+
+    def destroy_keys(self, subject_ids: Sequence[str], at: datetime) -> int:
+        """``destroy_key`` for each of these subjects; how many there were."""
+
     # items
     def put_item(self, item: SealedItem) -> None:
         """Insert or replace the item (subject_id, item_key)."""
 
     def items(self, subject_id: str, keys: Sequence[str] | None = None) -> list[SealedItem]: ...
     def delete_items(self, subject_id: str, keys: Sequence[str]) -> int: ...
+    def items_of(self, subject_ids: Sequence[str]) -> dict[str, list[SealedItem]]:
+        """``items(s)`` of each of these subjects (every one asked for is a key)."""
+
+    def delete_items_of(self, targets: Mapping[str, Sequence[str]]) -> int:
+        """``delete_items(s, keys)`` for each subject ``s`` and its ``keys``; how many went."""
 
     # blind index
     def add_lookup(self, subject_id: str, kind: str, digest: str) -> None: ...
     def find_subjects(self, kind: str, digest: str) -> list[str]: ...
     def delete_lookups(self, subject_id: str, kind: str | None = None) -> None: ...
+    def delete_lookups_of(
+        self, subject_ids: Sequence[str], kinds: Sequence[str] | None = None
+    ) -> None:
+        """The lookups of these subjects: of these kinds, or every kind when None."""
 
     # the consent ledger (append-only) and subject events
     def add_consent(self, event: ConsentEvent, sealed_evidence: bytes | None) -> None: ...
     def consents(self, subject_id: str) -> list[ConsentEvent]: ...
     def add_event(self, event: SubjectEvent) -> None: ...
     def events(self, subject_id: str) -> list[SubjectEvent]: ...
+    def consents_of(self, subject_ids: Sequence[str]) -> dict[str, list[ConsentEvent]]:
+        """``consents(s)`` of each of these subjects (every one asked for is a key)."""
+
+    def events_of(self, subject_ids: Sequence[str]) -> dict[str, list[SubjectEvent]]:
+        """``events(s)`` of each of these subjects (every one asked for is a key)."""
 
     # restrictions, objections, freezes
     def add_limit(self, limit: ProcessingLimit) -> None: ...
@@ -268,11 +292,25 @@ class VaultSession(Protocol):
     def add_record(self, record: StoredRecord) -> None: ...
     def records(self, subject_id: str) -> list[StoredRecord]: ...
     def delete_records(self, subject_id: str, ids: Sequence[str]) -> int: ...
+    def records_of(self, subject_ids: Sequence[str]) -> dict[str, list[StoredRecord]]:
+        """``records(s)`` of each of these subjects (every one asked for is a key)."""
+
+    def delete_records_of(self, targets: Mapping[str, Sequence[str]]) -> int:
+        """``delete_records(s, ids)`` for each subject ``s`` and its ``ids``; how many went."""
 
     # retention work: stored deadlines and their progress
     def tasks(self, subject_id: str) -> list[RetentionTask]: ...
+    def tasks_of(
+        self, subject_ids: Sequence[str], statuses: Sequence[TaskStatus] | None = None
+    ) -> dict[str, list[RetentionTask]]:
+        """``tasks(s)`` of each of these subjects (every one asked for is a key); only those in
+        these statuses when given."""
+
     def put_task(self, task: RetentionTask) -> None:
         """Insert the task, or replace the one with its id."""
+
+    def put_tasks(self, tasks: Sequence[RetentionTask]) -> None:
+        """``put_task`` for each of these (ids distinct)."""
 
     def delete_tasks(self, ids: Sequence[str]) -> None: ...
     def claim_tasks(
@@ -319,6 +357,12 @@ class VaultSession(Protocol):
     def set_certificate(self, batch_id: str, certificate_id: str) -> int:
         """Name the certificate on every done, uncertified task of the batch."""
 
+    def uncertified_batches(self) -> list[str]:
+        """The batches that have done tasks naming no certificate yet, by id."""
+
+    def batch_subjects(self, batch_id: str) -> int:
+        """How many subjects the batch's done tasks that name no certificate yet concern."""
+
     def count_tasks(
         self,
         statuses: Sequence[TaskStatus],
@@ -338,6 +382,9 @@ class VaultSession(Protocol):
     def holds(self, *, active_only: bool = True) -> list[Hold]: ...
     def holds_for(self, subject_id: str) -> list[Hold]:
         """Active holds on this subject, and every active hold on a record type."""
+
+    def holds_for_subjects(self, subject_ids: Sequence[str]) -> dict[str, list[Hold]]:
+        """``holds_for(s)`` of each of these subjects (every one asked for is a key)."""
 
     # destruction certificates and anonymous statistics
     def add_certificate(self, certificate: Certificate) -> bool:
@@ -372,6 +419,11 @@ class SeparateSession(Protocol):
     def put_record(self, record: StoredRecord) -> None: ...
     def records(self, subject_id: str) -> list[StoredRecord]: ...
     def delete_records(self, subject_id: str, ids: Sequence[str]) -> int: ...
+    def items_of(self, subject_ids: Sequence[str]) -> dict[str, list[SealedItem]]:
+        """``items(s)`` of each of these subjects (every one asked for is a key)."""
+
+    def records_of(self, subject_ids: Sequence[str]) -> dict[str, list[StoredRecord]]:
+        """``records(s)`` of each of these subjects (every one asked for is a key)."""
 
 
 class SeparateStore(Protocol):
@@ -395,3 +447,7 @@ class ShreddingKeyStore(Protocol):
     def destroy(self, subject_id: str) -> bool:
         """Forget the key for good, overwriting it where it was stored; False if there was
         none (destroying twice is harmless)."""
+
+    def destroy_many(self, subject_ids: Sequence[str]) -> int:
+        """``destroy`` for each of these subjects, in one transaction (all or none);
+        returns how many keys there were."""

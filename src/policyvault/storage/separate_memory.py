@@ -72,3 +72,9 @@ class InMemorySeparateSession:
         for i in gone:
             del self._s.records[i]
         return len(gone)
+
+    def items_of(self, subject_ids: Sequence[str]) -> dict[str, list[SealedItem]]:
+        return {s: self.items(s) for s in subject_ids}
+
+    def records_of(self, subject_ids: Sequence[str]) -> dict[str, list[StoredRecord]]:
+        return {s: self.records(s) for s in subject_ids}

@@ -4,6 +4,7 @@ tests and demos."""
 from __future__ import annotations
 
 import threading
+from collections.abc import Sequence
 
 __all__ = ["InMemoryShreddingKeyStore"]
 
@@ -26,6 +27,10 @@ class InMemoryShreddingKeyStore:
     def destroy(self, subject_id: str) -> bool:
         with self._lock:
             return self._keys.pop(subject_id, None) is not None
+
+    def destroy_many(self, subject_ids: Sequence[str]) -> int:
+        with self._lock:
+            return sum(self._keys.pop(s, None) is not None for s in dict.fromkeys(subject_ids))
 
     def close(self) -> None:
         pass

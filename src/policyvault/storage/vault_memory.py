@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import copy
 import threading
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
 from datetime import datetime
@@ -122,6 +122,18 @@ class InMemoryVaultSession:
         ids = sorted(i for i in self._s.subjects if after is None or i > after)
         return ids[:limit]
 
+    def subjects_by_id(self, subject_ids: Sequence[str]) -> dict[str, Subject]:
+        return {s: self._s.subjects[s] for s in subject_ids if s in self._s.subjects}
+
+    def lock_subjects(self, subject_ids: Sequence[str]) -> None:
+        """Sessions are serialised already."""
+
+    def destroy_keys(self, subject_ids: Sequence[str], at: datetime) -> int:
+        found = [s for s in dict.fromkeys(subject_ids) if s in self._s.subjects]
+        for subject_id in found:
+            self.destroy_key(subject_id, at)
+        return len(found)
+
     # items --------------------------------------------------------------------------------------
 
     def put_item(self, item: SealedItem) -> None:
@@ -137,6 +149,12 @@ class InMemoryVaultSession:
         gone = [k for k in keys if self._s.items.pop((subject_id, k), None) is not None]
         return len(gone)
 
+    def items_of(self, subject_ids: Sequence[str]) -> dict[str, list[SealedItem]]:
+        return {s: self.items(s) for s in subject_ids}
+
+    def delete_items_of(self, targets: Mapping[str, Sequence[str]]) -> int:
+        return sum(self.delete_items(s, list(dict.fromkeys(keys))) for s, keys in targets.items())
+
     # blind index --------------------------------------------------------------------------------
 
     def add_lookup(self, subject_id: str, kind: str, digest: str) -> None:
@@ -148,6 +166,16 @@ class InMemoryVaultSession:
     def delete_lookups(self, subject_id: str, kind: str | None = None) -> None:
         self._s.lookups = {
             row for row in self._s.lookups if not (row[2] == subject_id and kind in (None, row[0]))
+        }
+
+    def delete_lookups_of(
+        self, subject_ids: Sequence[str], kinds: Sequence[str] | None = None
+    ) -> None:
+        subjects = set(subject_ids)
+        self._s.lookups = {
+            row
+            for row in self._s.lookups
+            if not (row[2] in subjects and (kinds is None or row[0] in kinds))
         }
 
     # consents and events ------------------------------------------------------------------------
@@ -163,6 +191,12 @@ class InMemoryVaultSession:
 
     def events(self, subject_id: str) -> list[SubjectEvent]:
         return [e for e in self._s.events if e.subject_id == subject_id]
+
+    def consents_of(self, subject_ids: Sequence[str]) -> dict[str, list[ConsentEvent]]:
+        return {s: self.consents(s) for s in subject_ids}
+
+    def events_of(self, subject_ids: Sequence[str]) -> dict[str, list[SubjectEvent]]:
+        return {s: self.events(s) for s in subject_ids}
 
     # limits and freezes -------------------------------------------------------------------------
 
@@ -250,6 +284,12 @@ class InMemoryVaultSession:
             del self._s.records[i]
         return len(gone)
 
+    def records_of(self, subject_ids: Sequence[str]) -> dict[str, list[StoredRecord]]:
+        return {s: self.records(s) for s in subject_ids}
+
+    def delete_records_of(self, targets: Mapping[str, Sequence[str]]) -> int:
+        return sum(self.delete_records(s, list(dict.fromkeys(ids))) for s, ids in targets.items())
+
     # retention work -----------------------------------------------------------------------------
 
     def tasks(self, subject_id: str) -> list[RetentionTask]:
@@ -257,8 +297,22 @@ class InMemoryVaultSession:
             (t for t in self._s.tasks.values() if t.subject_id == subject_id), key=lambda t: t.id
         )
 
+    def tasks_of(
+        self, subject_ids: Sequence[str], statuses: Sequence[TaskStatus] | None = None
+    ) -> dict[str, list[RetentionTask]]:
+        wanted = set(subject_ids)
+        found: dict[str, list[RetentionTask]] = {s: [] for s in subject_ids}
+        for task in sorted(self._s.tasks.values(), key=lambda t: t.id):
+            if task.subject_id in wanted and (statuses is None or task.status in statuses):
+                found[task.subject_id].append(task)
+        return found
+
     def put_task(self, task: RetentionTask) -> None:
         self._s.tasks[task.id] = task
+
+    def put_tasks(self, tasks: Sequence[RetentionTask]) -> None:
+        for task in tasks:
+            self.put_task(task)
 
     def delete_tasks(self, ids: Sequence[str]) -> None:
         for i in ids:
@@ -343,6 +397,26 @@ class InMemoryVaultSession:
                 changed += 1
         return changed
 
+    def uncertified_batches(self) -> list[str]:
+        return sorted(
+            {
+                t.batch_id
+                for t in self._s.tasks.values()
+                if t.status is TaskStatus.done and t.certificate_id is None and t.batch_id
+            }
+        )
+
+    def batch_subjects(self, batch_id: str) -> int:
+        return len(
+            {
+                t.subject_id
+                for t in self._s.tasks.values()
+                if t.batch_id == batch_id
+                and t.status is TaskStatus.done
+                and t.certificate_id is None
+            }
+        )
+
     def count_tasks(
         self,
         statuses: Sequence[TaskStatus],
@@ -385,6 +459,9 @@ class InMemoryVaultSession:
             for h in self.holds()
             if h.subject_id == subject_id or (h.subject_id is None and h.record_type is not None)
         ]
+
+    def holds_for_subjects(self, subject_ids: Sequence[str]) -> dict[str, list[Hold]]:
+        return {s: self.holds_for(s) for s in subject_ids}
 
     # certificates, statistics, settings ----------------------------------------------------------
 

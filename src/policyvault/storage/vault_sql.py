@@ -36,7 +36,8 @@ by id agree with Python's string order whatever the database's default collation
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Iterator, Mapping, Sequence
+from collections import defaultdict
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -478,6 +479,38 @@ class SqlVaultSession:
             stmt = stmt.where(subjects.c.id > after)
         return list(self._conn.execute(stmt.order_by(subjects.c.id).limit(limit)).scalars())
 
+    def subjects_by_id(self, subject_ids: Sequence[str]) -> dict[str, Subject]:
+        found: dict[str, Subject] = {}
+        for part in _slices(subject_ids):
+            for row in self._conn.execute(select(subjects).where(subjects.c.id.in_(part))):
+                found[row.id] = _subject(row)
+        return found
+
+    def lock_subjects(self, subject_ids: Sequence[str]) -> None:
+        if not self._skip_locked:  # PostgreSQL; SQLite's BEGIN IMMEDIATE already serialises
+            return
+        # Rows are locked as the sorted result is read: in id order (the C collation, as
+        # Python sorts), slice after slice, so never out of order with another locker.
+        for part in _slices(sorted(set(subject_ids))):
+            stmt = (
+                select(subjects.c.id)
+                .where(subjects.c.id.in_(part))
+                .order_by(subjects.c.id)
+                .with_for_update()
+            )
+            self._conn.execute(stmt).all()
+
+    def destroy_keys(self, subject_ids: Sequence[str], at: datetime) -> int:
+        destroyed = 0
+        for part in _slices(subject_ids):
+            stmt = (
+                update(subjects)
+                .where(subjects.c.id.in_(part))
+                .values(wrapped_key=None, shredded_at_us=_to_us(at))
+            )
+            destroyed += int(self._conn.execute(stmt).rowcount)
+        return destroyed
+
     # items --------------------------------------------------------------------------------------
 
     def put_item(self, item: SealedItem) -> None:
@@ -509,6 +542,28 @@ class SqlVaultSession:
         )
         return int(self._conn.execute(stmt).rowcount)
 
+    def items_of(self, subject_ids: Sequence[str]) -> dict[str, list[SealedItem]]:
+        c = items.c
+        return _grouped(
+            subject_ids,
+            (
+                _item(row)
+                for part in _slices(subject_ids)
+                for row in self._conn.execute(
+                    select(items).where(c.subject_id.in_(part)).order_by(c.subject_id, c.item_key)
+                )
+            ),
+        )
+
+    def delete_items_of(self, targets: Mapping[str, Sequence[str]]) -> int:
+        c = items.c
+        deleted = 0
+        for subject_ids, keys in _by_same_keys(targets):
+            for part in _slices(subject_ids):
+                stmt = delete(items).where(c.subject_id.in_(part), c.item_key.in_(keys))
+                deleted += int(self._conn.execute(stmt).rowcount)
+        return deleted
+
     # blind index --------------------------------------------------------------------------------
 
     def add_lookup(self, subject_id: str, kind: str, digest: str) -> None:
@@ -525,6 +580,17 @@ class SqlVaultSession:
         if kind is not None:
             stmt = stmt.where(lookups.c.kind == kind)
         self._conn.execute(stmt)
+
+    def delete_lookups_of(
+        self, subject_ids: Sequence[str], kinds: Sequence[str] | None = None
+    ) -> None:
+        if kinds is not None and not kinds:
+            return
+        for part in _slices(subject_ids):
+            stmt = delete(lookups).where(lookups.c.subject_id.in_(part))
+            if kinds is not None:
+                stmt = stmt.where(lookups.c.kind.in_(list(kinds)))
+            self._conn.execute(stmt)
 
     # the consent ledger (append-only) and subject events ---------------------------------------
 
@@ -549,6 +615,19 @@ class SqlVaultSession:
         stmt = select(consents).where(consents.c.subject_id == subject_id)
         return [_consent(row) for row in self._conn.execute(stmt.order_by(consents.c.seq))]
 
+    def consents_of(self, subject_ids: Sequence[str]) -> dict[str, list[ConsentEvent]]:
+        c = consents.c
+        return _grouped(
+            subject_ids,
+            (
+                _consent(row)
+                for part in _slices(subject_ids)
+                for row in self._conn.execute(
+                    select(consents).where(c.subject_id.in_(part)).order_by(c.subject_id, c.seq)
+                )
+            ),
+        )
+
     def add_event(self, event: SubjectEvent) -> None:
         self._conn.execute(
             insert(subject_events).values(
@@ -566,6 +645,21 @@ class SqlVaultSession:
             SubjectEvent(row.subject_id, row.name, _from_us(row.at_us), row.actor_id)
             for row in self._conn.execute(stmt)
         ]
+
+    def events_of(self, subject_ids: Sequence[str]) -> dict[str, list[SubjectEvent]]:
+        c = subject_events.c
+        return _grouped(
+            subject_ids,
+            (
+                SubjectEvent(row.subject_id, row.name, _from_us(row.at_us), row.actor_id)
+                for part in _slices(subject_ids)
+                for row in self._conn.execute(
+                    select(subject_events)
+                    .where(c.subject_id.in_(part))
+                    .order_by(c.subject_id, c.seq)
+                )
+            ),
+        )
 
     # restrictions, objections, freezes ----------------------------------------------------------
 
@@ -772,14 +866,73 @@ class SqlVaultSession:
         stmt = delete(records).where(c.subject_id == subject_id, c.id.in_(list(ids)))
         return int(self._conn.execute(stmt).rowcount)
 
+    def records_of(self, subject_ids: Sequence[str]) -> dict[str, list[StoredRecord]]:
+        c = records.c
+        return _grouped(
+            subject_ids,
+            (
+                _record(row)
+                for part in _slices(subject_ids)
+                for row in self._conn.execute(
+                    select(records)
+                    .where(c.subject_id.in_(part))
+                    .order_by(c.subject_id, c.occurred_at_us, c.id)
+                )
+            ),
+        )
+
+    def delete_records_of(self, targets: Mapping[str, Sequence[str]]) -> int:
+        c = records.c
+        asked = {(s, i) for s, ids in targets.items() for i in ids}
+        deleted = 0
+        for part in _slices(i for _, i in sorted(asked)):
+            # a record goes only when asked of its own subject (ids are unique, but a caller
+            # may name another subject's)
+            rows = self._conn.execute(select(c.id, c.subject_id).where(c.id.in_(part))).all()
+            mine = [row.id for row in rows if (row.subject_id, row.id) in asked]
+            if mine:
+                deleted += int(self._conn.execute(delete(records).where(c.id.in_(mine))).rowcount)
+        return deleted
+
     # retention work -----------------------------------------------------------------------------
 
     def tasks(self, subject_id: str) -> list[RetentionTask]:
         stmt = select(tasks).where(tasks.c.subject_id == subject_id).order_by(tasks.c.id)
         return [_task(row) for row in self._conn.execute(stmt)]
 
+    def tasks_of(
+        self, subject_ids: Sequence[str], statuses: Sequence[TaskStatus] | None = None
+    ) -> dict[str, list[RetentionTask]]:
+        c = tasks.c
+        wanted = None if statuses is None else {s.value for s in statuses}
+        # The statuses are filtered here, not in SQL: a status condition could lead the
+        # planner to the status index, a scan of (nearly) every task of the vault, instead of
+        # the subject's index.
+        return _grouped(
+            subject_ids,
+            (
+                _task(row)
+                for part in _slices(subject_ids)
+                for row in self._conn.execute(
+                    select(tasks).where(c.subject_id.in_(part)).order_by(c.subject_id, c.id)
+                )
+                if wanted is None or row.status in wanted
+            ),
+        )
+
     def put_task(self, task: RetentionTask) -> None:
         self._upsert(tasks, _task_row(task), conflict=("id",))
+
+    def put_tasks(self, tasks_: Sequence[RetentionTask]) -> None:
+        if not tasks_:
+            return
+        stmt = self._insert(tasks)
+        columns = [col.name for col in tasks.columns]
+        changed = {name: stmt.excluded[name] for name in columns if name != "id"}
+        self._conn.execute(
+            stmt.on_conflict_do_update(index_elements=["id"], set_=changed),
+            [_task_row(t) for t in tasks_],
+        )
 
     def delete_tasks(self, ids: Sequence[str]) -> None:
         if ids:
@@ -867,6 +1020,29 @@ class SqlVaultSession:
         )
         return int(self._conn.execute(stmt).rowcount)
 
+    def uncertified_batches(self) -> list[str]:
+        c = tasks.c
+        stmt = (
+            select(c.batch_id)
+            .where(
+                c.status == TaskStatus.done.value,
+                c.certificate_id.is_(None),
+                c.batch_id.is_not(None),
+            )
+            .distinct()
+            .order_by(c.batch_id)
+        )
+        return list(self._conn.execute(stmt).scalars())
+
+    def batch_subjects(self, batch_id: str) -> int:
+        c = tasks.c
+        stmt = select(func.count(c.subject_id.distinct())).where(
+            c.batch_id == batch_id,
+            c.status == TaskStatus.done.value,
+            c.certificate_id.is_(None),
+        )
+        return int(self._conn.execute(stmt).scalar_one())
+
     def count_tasks(
         self,
         statuses: Sequence[TaskStatus],
@@ -931,6 +1107,21 @@ class SqlVaultSession:
         )
         return [_hold(row) for row in self._conn.execute(stmt.order_by(c.placed_at_us, c.id))]
 
+    def holds_for_subjects(self, subject_ids: Sequence[str]) -> dict[str, list[Hold]]:
+        c = holds.c
+        found: dict[str, Hold] = {}
+        on_types = c.subject_id.is_(None) & c.record_type.is_not(None)
+        for part in _slices(subject_ids):
+            stmt = select(holds).where(
+                c.released_at_us.is_(None), c.subject_id.in_(part) | on_types
+            )
+            for row in self._conn.execute(stmt):
+                found[row.id] = _hold(row)
+        ordered = sorted(found.values(), key=lambda h: (h.placed_at, h.id))
+        return {
+            s: [h for h in ordered if h.subject_id in (s, None)] for s in dict.fromkeys(subject_ids)
+        }
+
     # certificates, statistics, settings ----------------------------------------------------------
 
     def add_certificate(self, certificate: Certificate) -> bool:
@@ -974,6 +1165,37 @@ class SqlVaultSession:
 
     def put_setting(self, key: str, value: str) -> None:
         self._upsert(settings, {"key": key, "value": value}, conflict=("key",))
+
+
+# --- several subjects at once ----------------------------------------------------------------
+
+# Ids per IN list: far below every SQLite build's limit on bound parameters (999 before 3.32).
+_SLICE = 400
+
+
+def _slices(values: Iterable[str]) -> list[list[str]]:
+    """``values`` without repeats, in lists short enough for one IN each."""
+    unique = list(dict.fromkeys(values))
+    return [unique[i : i + _SLICE] for i in range(0, len(unique), _SLICE)]
+
+
+def _grouped(subject_ids: Sequence[str], rows: Iterable[Any]) -> dict[str, list[Any]]:
+    """Rows by their ``subject_id``, a (possibly empty) list for every subject asked for."""
+    found: dict[str, list[Any]] = {s: [] for s in subject_ids}
+    for row in rows:
+        found[row.subject_id].append(row)
+    return found
+
+
+def _by_same_keys(targets: Mapping[str, Sequence[str]]) -> list[tuple[list[str], list[str]]]:
+    """Subjects grouped by the keys asked of them: one ``subject_id IN (...) AND key IN
+    (...)`` per group matches exactly the pairs asked (often one group: a chunk of subjects
+    that ended together has the same items)."""
+    groups: dict[tuple[str, ...], list[str]] = defaultdict(list)
+    for subject_id, keys in targets.items():
+        if keys:
+            groups[tuple(sorted(set(keys)))].append(subject_id)
+    return [(subject_ids, list(keys)) for keys, subject_ids in groups.items()]
 
 
 # --- rows ----------------------------------------------------------------------------------------
@@ -1078,22 +1300,29 @@ def _task_row(task: RetentionTask) -> dict[str, Any]:
     }
 
 
+# Enum members by value: the sweeper reads tasks by the thousand (an unknown value still
+# raises, through the constructor).
+_TARGET_KINDS = {k.value: k for k in TargetKind}
+_ACTIONS = {a.value: a for a in Action}
+_STATUSES = {s.value: s for s in TaskStatus}
+
+
 def _task(row: Row[Any]) -> RetentionTask:
     return RetentionTask(
         id=row.id,
         deadline=Deadline(
             subject_id=row.subject_id,
-            target_kind=TargetKind(row.target_kind),
+            target_kind=_TARGET_KINDS.get(row.target_kind) or TargetKind(row.target_kind),
             target_key=row.target_key,
-            action=Action(row.action),
+            action=_ACTIONS.get(row.action) or Action(row.action),
             end_at=_from_us(row.end_at_us),
             due_at=_from_us(row.due_at_us),
             rule=row.rule,
             record_type=row.record_type,
             held=bool(row.held),
-            hold_ids=tuple(json.loads(row.hold_ids)),
+            hold_ids=() if row.hold_ids == "[]" else tuple(json.loads(row.hold_ids)),
         ),
-        status=TaskStatus(row.status),
+        status=_STATUSES.get(row.status) or TaskStatus(row.status),
         batch_id=row.batch_id,
         decided_by=row.decided_by,
         decided_at=_from_us_or_none(row.decided_at_us),

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import json
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Iterable
 from datetime import datetime
 from typing import Any
 
@@ -19,60 +19,92 @@ from policyvault.domain.retention.work import ACTION_METHOD
 
 
 def certificate_body(
-    policy: Policy, certificate_id: str, batch_id: str, done: Sequence[RetentionTask], now: datetime
+    policy: Policy,
+    certificate_id: str,
+    batch_id: str,
+    done: Iterable[RetentionTask],
+    now: datetime,
+    *,
+    subjects: int | None = None,
 ) -> dict[str, Any]:
-    groups: dict[tuple[str, str], list[RetentionTask]] = {}
+    """``done``: the batch's work, read once, in any order (a stream of pages: the certificate
+    keeps counts, never the tasks). ``subjects``: how many subjects they concern, when the
+    caller counted them (else they are counted here, which keeps their ids meanwhile)."""
+    groups: dict[tuple[str, str], _Group] = {}
+    approvals: set[tuple[str, str | None]] = set()
+    first_done: datetime | None = None
+    last_done: datetime | None = None
+    subject_ids: set[str] = set()
+    keys_destroyed = 0
     for task in done:
+        if subjects is None:
+            subject_ids.add(task.subject_id)
+        if task.done_at is not None:
+            first_done = task.done_at if first_done is None else min(first_done, task.done_at)
+            last_done = task.done_at if last_done is None else max(last_done, task.done_at)
         if task.deadline.target_kind is TargetKind.subject_keys:
+            keys_destroyed += 1
             continue
-        groups.setdefault((task.deadline.rule, task.deadline.action.value), []).append(task)
-    approvals = sorted(
-        {
-            (t.decided_by or "", _iso(t.decided_at))
-            for t in done
-            if t.decided_by and t.deadline.target_kind is not TargetKind.subject_keys
-        },
-        key=lambda a: a[1] or "",
-    )
-    done_times = [t.done_at for t in done if t.done_at is not None]
+        if task.decided_by:
+            approvals.add((task.decided_by, _iso(task.decided_at)))
+        key = (task.deadline.rule, task.deadline.action.value)
+        group = groups.get(key)
+        if group is None:
+            group = groups[key] = _Group(task)
+        group.add(task)
     return {
         "certificate_id": certificate_id,
         "batch_id": batch_id,
         "issued_at": _iso(now),
         "policy": {"id": policy.id, "version": policy.version},
         "approval_required": bool(policy.destruction.approval_required),
-        "approvals": [{"by": by, "at": at} for by, at in approvals],
-        "executed": {
-            "first": _iso(min(done_times)) if done_times else None,
-            "last": _iso(max(done_times)) if done_times else None,
-        },
-        "subjects": len({t.subject_id for t in done}),
-        "keys_destroyed": sum(1 for t in done if t.deadline.target_kind is TargetKind.subject_keys),
+        "approvals": [
+            {"by": by, "at": at} for by, at in sorted(approvals, key=lambda a: a[1] or "")
+        ],
+        "executed": {"first": _iso(first_done), "last": _iso(last_done)},
+        "subjects": len(subject_ids) if subjects is None else subjects,
+        "keys_destroyed": keys_destroyed,
         "groups": [
-            _group(policy, rule, Action(action), tasks)
-            for (rule, action), tasks in sorted(groups.items())
+            _group(policy, rule, Action(action), groups[(rule, action)])
+            for rule, action in sorted(groups)
         ],
         "method": policy.destruction.method.get("en") if policy.destruction.method else None,
     }
 
 
-def _group(policy: Policy, rule: str, action: Action, tasks: list[RetentionTask]) -> dict[str, Any]:
-    items = Counter(
-        t.deadline.target_key for t in tasks if t.deadline.target_kind is TargetKind.item
-    )
-    records = Counter(
-        t.deadline.record_type or "unknown"
-        for t in tasks
-        if t.deadline.target_kind is TargetKind.record
-    )
+class _Group:
+    """The counts of one (rule, action) of a batch, task by task."""
+
+    def __init__(self, first: RetentionTask) -> None:
+        self.items: Counter[str] = Counter()
+        self.records: Counter[str] = Counter()
+        self.record_type: str | None = None  # the first one given
+        self.first_end = self.last_end = first.deadline.end_at
+        self.first_due = self.last_due = first.deadline.due_at
+        self.done_late = 0
+
+    def add(self, task: RetentionTask) -> None:
+        d = task.deadline
+        if d.target_kind is TargetKind.item:
+            self.items[d.target_key] += 1
+        elif d.target_kind is TargetKind.record:
+            self.records[d.record_type or "unknown"] += 1
+        if self.record_type is None and d.record_type:
+            self.record_type = d.record_type
+        self.first_end, self.last_end = min(self.first_end, d.end_at), max(self.last_end, d.end_at)
+        self.first_due, self.last_due = min(self.first_due, d.due_at), max(self.last_due, d.due_at)
+        if task.done_at is not None and task.done_at > d.due_at:
+            self.done_late += 1
+
+
+def _group(policy: Policy, rule: str, action: Action, group: _Group) -> dict[str, Any]:
     kind, _, key = rule.partition(":")
     statute: dict[str, Any] | None = None
-    record_type = next((t.deadline.record_type for t in tasks if t.deadline.record_type), None)
     declared = next(
         (
             s
             for s in policy.statutory_retention
-            if s.record_type == (key if kind == "statute" else record_type)
+            if s.record_type == (key if kind == "statute" else group.record_type)
         ),
         None,
     )
@@ -85,8 +117,6 @@ def _group(policy: Policy, rule: str, action: Action, tasks: list[RetentionTask]
             "kind": declared.kind.value,
             "period": declared.period.canonical(),
         }
-    ends = [t.deadline.end_at for t in tasks]
-    dues = [t.deadline.due_at for t in tasks]
     return {
         "rule": rule,
         "basis": {
@@ -97,13 +127,11 @@ def _group(policy: Policy, rule: str, action: Action, tasks: list[RetentionTask]
         "statute": statute,
         "action": action.value,
         "method": ACTION_METHOD[action],
-        "items": dict(sorted(items.items())),
-        "records": dict(sorted(records.items())),
-        "retention_ended": {"first": _iso(min(ends)), "last": _iso(max(ends))},
-        "due": {"first": _iso(min(dues)), "last": _iso(max(dues))},
-        "done_late": sum(
-            1 for t in tasks if t.done_at is not None and t.done_at > t.deadline.due_at
-        ),
+        "items": dict(sorted(group.items.items())),
+        "records": dict(sorted(group.records.items())),
+        "retention_ended": {"first": _iso(group.first_end), "last": _iso(group.last_end)},
+        "due": {"first": _iso(group.first_due), "last": _iso(group.last_due)},
+        "done_late": group.done_late,
     }
 
 

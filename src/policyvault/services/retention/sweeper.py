@@ -13,13 +13,19 @@ never a loss and never a second certificate (one per batch, by a unique key).
 Before it destroys anything, the sweeper plans the subject again from its current facts: work
 a new event, consent or hold has overtaken is cancelled, not done. That is what makes "never
 before every rule has ended" and "a hold always wins" hold even against stale tasks.
+
+A chunk's subjects are worked together: their rows locked in id order, their facts read, their
+items, lookups and keys deleted and their tasks written with a few statements for them all,
+their shredding keys destroyed in one transaction of the key store; only the audit entries are
+still one per subject and action. The certificate is counted a page of tasks at a time, so no
+stage holds more than a chunk (or a page) of work in memory, whatever the size of the vault.
 """
 
 from __future__ import annotations
 
 import hashlib
-from collections import defaultdict
-from collections.abc import Callable, Collection, Iterable
+from collections import Counter, defaultdict
+from collections.abc import Callable, Collection, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from typing import Any
@@ -38,11 +44,15 @@ from policyvault.domain.retention import (
     TargetKind,
     TaskStatus,
 )
-from policyvault.services.ports import SeparateSession, VaultSession
+from policyvault.services.ports import VaultSession
 from policyvault.services.retention.certificates import certificate_body
-from policyvault.services.retention.paging import all_tasks
 from policyvault.services.vault.context import VaultContext
-from policyvault.services.vault.deadlines import plan_facts, reschedule, retention_facts
+from policyvault.services.vault.deadlines import (
+    StoredFacts,
+    plan_facts,
+    reschedule_of,
+    retention_facts_of,
+)
 
 SWEEPER = Actor(id="svc.sweeper", role="system")
 DEADLINES_POLICY = "retention.deadlines_policy"  # setting: digest of the policy planned under
@@ -50,6 +60,9 @@ NO_APPROVAL = "policy:no_approval_required"
 NOT_DESTROYED = "none:moved"  # a move to the separate store destroys nothing: no certificate
 
 Progress = Callable[[str, int], None]
+_ITEM = TargetKind.item
+_KEYS = TargetKind.subject_keys
+_RECORD = TargetKind.record
 
 
 @dataclass
@@ -151,7 +164,7 @@ def sweep_subject(
             t for t in session.tasks(subject_id) if mine(t) and t.deadline.action is Action.archive
         ]
         if moves:
-            report.archived += _archive(ctx, session, journal, actor, subject_id, moves, now)
+            report.archived += _archive(ctx, session, journal, actor, {subject_id: moves}, now)
         journal.flush(ctx, session)
     with ctx.session() as session:
         session.lock_subject(subject_id)
@@ -170,7 +183,7 @@ def sweep_subject(
                 note=note,
             )
             approved = [replace(t, status=TaskStatus.approved, batch_id=batch_id) for t in due]
-            _destroy_for_subject(ctx, session, journal, actor, subject_id, approved, now, report)
+            _destroy_chunk(ctx, session, journal, actor, {subject_id: approved}, now, report)
         journal.flush(ctx, session)
     with ctx.session() as session:  # the shredding key, once the database forgot the rest
         keys = [
@@ -179,7 +192,7 @@ def sweep_subject(
             if t.status is TaskStatus.approved and t.deadline.target_kind is TargetKind.subject_keys
         ]
         if keys:
-            _destroy_for_subject(ctx, session, journal, actor, subject_id, keys, now, report)
+            _destroy_chunk(ctx, session, journal, actor, {subject_id: keys}, now, report)
         journal.flush(ctx, session)
     report.batch_id = batch_id
     _certify_batch(ctx, actor, report, batch_id, now)
@@ -205,11 +218,11 @@ def _replan_if_policy_changed(ctx: VaultContext, report: SweepReport, tick: Prog
     while not first:
         with ctx.session() as session:
             page = session.subject_ids(after=after, limit=200)
-            for subject_id in page:
-                subject = session.subject(subject_id)
-                if subject is not None and subject.shredded_at is None:
-                    reschedule(ctx, session, subject_id)
-                    report.replanned_subjects += 1
+            stored = session.subjects_by_id(page)
+            live = [s for s in page if s in stored and stored[s].shredded_at is None]
+            loaded = retention_facts_of(ctx, session, live)
+            reschedule_of(ctx, session, {s: loaded[s].facts for s in live})
+            report.replanned_subjects += len(live)
         if not page:
             break
         after = page[-1]
@@ -259,10 +272,10 @@ def _queue_and_archive(
                         "approval_required": approval,
                     },
                 )
-            moves = [t for t in claimed if t.deadline.action is Action.archive]
-            for subject_id, tasks in sorted(_by_subject(moves).items()):
-                session.lock_subject(subject_id)
-                report.archived += _archive(ctx, session, journal, actor, subject_id, tasks, now)
+            moves = _by_subject(t for t in claimed if t.deadline.action is Action.archive)
+            if moves:
+                session.lock_subjects(sorted(moves))  # as when destroying
+                report.archived += _archive(ctx, session, journal, actor, moves, now)
             journal.flush(ctx, session)
         tick("queue", len(claimed))
     report.batch_id = batch_id
@@ -273,40 +286,60 @@ def _archive(
     session: VaultSession,
     journal: _Journal,
     actor: Actor,
-    subject_id: str,
-    tasks: list[RetentionTask],
+    grouped: Mapping[str, list[RetentionTask]],
     now: datetime,
 ) -> int:
-    """Move items and records to the separate store: copy there (committed first), then
-    delete here, in this transaction with the tasks marked done."""
-    item_keys = [t.deadline.target_key for t in tasks if t.deadline.target_kind is TargetKind.item]
-    record_ids = {
-        t.deadline.target_key for t in tasks if t.deadline.target_kind is TargetKind.record
+    """Move the items and records of some subjects (their rows locked) to the separate store:
+    copy there (committed first), then delete here, in this transaction with the tasks marked
+    done. Returns how many were moved."""
+    subject_ids = sorted(grouped)
+    wanted = {
+        s: {(t.deadline.target_kind, t.deadline.target_key) for t in grouped[s]}
+        for s in subject_ids
     }
-    items = session.items(subject_id, item_keys) if item_keys else []
-    records = [r for r in session.records(subject_id) if r.id in record_ids]
-    with ctx.separate.session() as separate:
-        for item in items:
-            separate.put_item(item)
-        for record in records:
-            separate.put_record(record)
-    session.delete_items(subject_id, [i.item_key for i in items])
-    session.delete_records(subject_id, [r.id for r in records])
-    _drop_lookups(ctx, session, subject_id, [i.item_key for i in items])
-    session.mark_tasks([t.id for t in tasks], TaskStatus.done, at=now, certificate_id=NOT_DESTROYED)
-    reschedule(ctx, session, subject_id)
-    journal.record(
-        actor,
-        "retention.archive",
-        Decision.allow("statutory_retention", "moved to the separate store"),
-        subject_id=subject_id,
-        item_keys=tuple(sorted(i.item_key for i in items)),
-        details={
-            "records": len(records),
-            "record_types": sorted({r.record_type for r in records}),
-        },
+    with_items = [s for s in subject_ids if any(kind is _ITEM for kind, _ in wanted[s])]
+    with_records = [s for s in subject_ids if any(kind is _RECORD for kind, _ in wanted[s])]
+    live_items = session.items_of(with_items)
+    live_records = session.records_of(with_records)
+    items = {
+        s: [i for i in live_items.get(s, []) if (_ITEM, i.item_key) in wanted[s]]
+        for s in subject_ids
+    }
+    records = {
+        s: [r for r in live_records.get(s, []) if (_RECORD, r.id) in wanted[s]] for s in subject_ids
+    }
+    if any(items.values()) or any(records.values()):
+        with ctx.separate.session() as separate:
+            for subject_id in subject_ids:
+                for item in items[subject_id]:
+                    separate.put_item(item)
+                for record in records[subject_id]:
+                    separate.put_record(record)
+    moved_keys = {s: [i.item_key for i in items[s]] for s in subject_ids}
+    session.delete_items_of({s: keys for s, keys in moved_keys.items() if keys})
+    session.delete_records_of({s: [r.id for r in records[s]] for s in subject_ids if records[s]})
+    _drop_lookups(ctx, session, moved_keys)
+    session.mark_tasks(
+        [t.id for s in subject_ids for t in grouped[s]],
+        TaskStatus.done,
+        at=now,
+        certificate_id=NOT_DESTROYED,
     )
-    return len(items) + len(records)
+    loaded = retention_facts_of(ctx, session, subject_ids)
+    reschedule_of(ctx, session, {s: loaded[s].facts for s in subject_ids})
+    for subject_id in subject_ids:
+        journal.record(
+            actor,
+            "retention.archive",
+            Decision.allow("statutory_retention", "moved to the separate store"),
+            subject_id=subject_id,
+            item_keys=tuple(sorted(moved_keys[subject_id])),
+            details={
+                "records": len(records[subject_id]),
+                "record_types": sorted({r.record_type for r in records[subject_id]}),
+            },
+        )
+    return sum(len(items[s]) + len(records[s]) for s in subject_ids)
 
 
 # destroying -------------------------------------------------------------------------------------
@@ -326,41 +359,103 @@ def _execute(
             claimed = session.claim_tasks([TaskStatus.approved], ended_by=now, limit=chunk)
             if not claimed:
                 break
-            for subject_id, tasks in sorted(_by_subject(claimed).items()):
-                # Another sweeper may hold other tasks of this subject: take turns, so that
-                # the one that destroys its last thing sees it is the last (id order: no
-                # deadlock between two sweepers).
-                session.lock_subject(subject_id)
-                _destroy_for_subject(ctx, session, journal, actor, subject_id, tasks, now, report)
+            grouped = _by_subject(claimed)
+            # Another sweeper may hold other tasks of these subjects: take turns, so that the
+            # one that destroys a subject's last thing sees it is the last (all of the chunk's
+            # subjects, in id order: no deadlock between two sweepers).
+            session.lock_subjects(sorted(grouped))
+            _destroy_chunk(ctx, session, journal, actor, grouped, now, report)
             journal.flush(ctx, session)
         tick("destroy", len(claimed))
 
 
-def _destroy_for_subject(
+@dataclass
+class _SubjectWork:
+    """What a chunk does for one subject, once its facts are planned again."""
+
+    subject_id: str
+    batch_id: str | None
+    to_do: list[RetentionTask]
+    remaining: RetentionFacts  # its facts once ``to_do`` is done
+    shred: bool = False  # nothing the policy declares is left: its keys go
+
+
+def _destroy_chunk(
     ctx: VaultContext,
     session: VaultSession,
     journal: _Journal,
     actor: Actor,
-    subject_id: str,
-    tasks: list[RetentionTask],
+    grouped: Mapping[str, list[RetentionTask]],
     now: datetime,
     report: SweepReport,
 ) -> None:
-    keys_tasks = [t for t in tasks if t.deadline.target_kind is TargetKind.subject_keys]
+    """Do the approved ``grouped`` tasks of some subjects (their rows locked), in this
+    transaction, reading and writing with a few statements for the whole chunk."""
+    keys_tasks = [t for tasks in grouped.values() for t in tasks if t.deadline.target_kind is _KEYS]
     if keys_tasks:
-        # The database forgot the keys in an earlier transaction; now the shredding key goes,
-        # which is what makes every copy of the ciphertext unreadable (destroying twice is a
+        # The database forgot the keys in an earlier transaction; now the shredding keys go,
+        # which is what makes every copy of the ciphertexts unreadable (destroying twice is a
         # no-op, so a rerun after a crash here is harmless).
-        ctx.shredding_keys.destroy(subject_id)
+        emptied = sorted({t.subject_id for t in keys_tasks})
+        ctx.shredding_keys.destroy_many(emptied)
         session.mark_tasks([t.id for t in keys_tasks], TaskStatus.done, at=now)
-        report.keys_destroyed += 1
-    work = [t for t in tasks if t.deadline.target_kind is not TargetKind.subject_keys]
+        report.keys_destroyed += len(emptied)
+    work = {
+        subject_id: mine
+        for subject_id, tasks in sorted(grouped.items())
+        if (mine := [t for t in tasks if t.deadline.target_kind is not _KEYS])
+    }
     if not work:
         return
-    facts = retention_facts(ctx, session, subject_id)
+    loaded = retention_facts_of(ctx, session, list(work))
+    planned = [_plan_work(ctx, loaded[s], tasks, now) for s, tasks in work.items()]
+    overtaken = [t.id for _, cancelled in planned for t in cancelled]
+    if overtaken:
+        session.mark_tasks(overtaken, TaskStatus.cancelled, at=now, note="facts_changed")
+        report.cancelled += len(overtaken)
+    done = [one for one, _ in planned]
+    for one in done:
+        one.shred = _nothing_left(ctx, loaded[one.subject_id], one.remaining)
+    _destroy(ctx, session, loaded, done, report)
+    session.mark_tasks([t.id for one in done for t in one.to_do], TaskStatus.done, at=now)
+    _shred(ctx, session, [one for one in done if one.shred], now)
+    for one in done:
+        if one.to_do:
+            journal.record(
+                actor,
+                "retention.destroy",
+                Decision.allow("retention_ended", "destroyed on its retention deadline"),
+                subject_id=one.subject_id,
+                item_keys=tuple(sorted(_item_keys(one.to_do))),
+                details={
+                    "batch_id": one.to_do[0].batch_id,
+                    "records": sum(1 for t in one.to_do if t.deadline.target_kind is _RECORD),
+                    "anonymised": sum(
+                        1 for t in one.to_do if t.deadline.action is Action.anonymise
+                    ),
+                },
+            )
+        if one.shred:
+            journal.record(
+                actor,
+                "vault.shred",
+                Decision.allow(
+                    "destruction", "nothing of the subject is left: its keys are destroyed"
+                ),
+                subject_id=one.subject_id,
+            )
+    reschedule_of(ctx, session, {one.subject_id: one.remaining for one in done})
+
+
+def _plan_work(
+    ctx: VaultContext, stored: StoredFacts, work: list[RetentionTask], now: datetime
+) -> tuple[_SubjectWork, list[RetentionTask]]:
+    """Plan the subject again from its current facts: the tasks still to do, and those that
+    new facts have overtaken (to cancel, not do)."""
+    facts = stored.facts
     current = {_work_key(d): d for d in plan_facts(ctx, facts)}
     present = {(TargetKind.item, i.key) for i in facts.items} | {
-        (TargetKind.record, r.id) for r in facts.records
+        (_RECORD, r.id) for r in facts.records
     }
     to_do: list[RetentionTask] = []
     overtaken: list[RetentionTask] = []
@@ -376,131 +471,149 @@ def _destroy_for_subject(
             overtaken.append(task)
         else:
             to_do.append(task)
-    if overtaken:
-        session.mark_tasks(
-            [t.id for t in overtaken], TaskStatus.cancelled, at=now, note="facts_changed"
-        )
-        report.cancelled += len(overtaken)
-    if to_do:
-        with ctx.separate.session() as separate:
-            destroyed_keys = _destroy(ctx, session, separate, subject_id, to_do, report)
-        session.mark_tasks([t.id for t in to_do], TaskStatus.done, at=now)
-        journal.record(
-            actor,
-            "retention.destroy",
-            Decision.allow("retention_ended", "destroyed on its retention deadline"),
-            subject_id=subject_id,
-            item_keys=tuple(sorted(destroyed_keys)),
-            details={
-                "batch_id": to_do[0].batch_id,
-                "records": sum(1 for t in to_do if t.deadline.target_kind is TargetKind.record),
-                "anonymised": sum(1 for t in to_do if t.deadline.action is Action.anonymise),
-            },
-        )
     gone = {t.deadline.target for t in to_do}
     remaining = replace(
         facts,
         items=tuple(i for i in facts.items if (TargetKind.item, i.key) not in gone),
-        records=tuple(r for r in facts.records if (TargetKind.record, r.id) not in gone),
+        records=tuple(r for r in facts.records if (_RECORD, r.id) not in gone),
     )
-    _shred_if_empty(ctx, session, journal, actor, remaining, work[0].batch_id, now)
-    reschedule(ctx, session, subject_id, remaining)
+    return _SubjectWork(facts.subject_id, work[0].batch_id, to_do, remaining), overtaken
 
 
 def _destroy(
     ctx: VaultContext,
     session: VaultSession,
-    separate: SeparateSession,
-    subject_id: str,
-    tasks: list[RetentionTask],
+    loaded: Mapping[str, StoredFacts],
+    done: list[_SubjectWork],
     report: SweepReport,
-) -> list[str]:
-    item_tasks = [t for t in tasks if t.deadline.target_kind is TargetKind.item]
-    keys = [t.deadline.target_key for t in item_tasks]
-    # From both stores: an item found in both is a move cut short, and both copies go.
-    separate.delete_items(subject_id, keys)
-    session.delete_items(subject_id, keys)
-    _drop_lookups(ctx, session, subject_id, keys)
-    for task in item_tasks:
-        if task.deadline.action is Action.anonymise:
-            # The value is gone; the subject still counts in the statistics (also when a run
-            # cut short deleted it and lost the count with its transaction).
-            report.anonymised_items += 1
-            session.count_anonymised(task.deadline.target_key, 1)
-        else:
-            report.destroyed_items += 1
-    record_ids = [
-        t.deadline.target_key for t in tasks if t.deadline.target_kind is TargetKind.record
-    ]
-    if record_ids:
-        separate.delete_records(subject_id, record_ids)
-        session.delete_records(subject_id, record_ids)
-        report.destroyed_records += len(record_ids)
-    return keys
-
-
-def _shred_if_empty(
-    ctx: VaultContext,
-    session: VaultSession,
-    journal: _Journal,
-    actor: Actor,
-    remaining: RetentionFacts,
-    batch_id: str | None,
-    now: datetime,
 ) -> None:
-    """Nothing the policy declares is left of the subject (``remaining``: its facts after this
-    run's destructions): forget its keys (crypto-shredding). The database part happens here;
-    the shredding key goes in a later transaction, through a ``subject_keys`` task of the same
-    batch, so a crash in between is finished by the next run."""
-    subject_id = remaining.subject_id
-    subject = session.subject(subject_id)
+    """Delete the items and records of the work to do, from both stores: an item found in both
+    is a move cut short, and both copies go. The separate store commits first, on its own."""
+    items = {one.subject_id: _item_keys(one.to_do) for one in done}
+    records = {
+        one.subject_id: [
+            t.deadline.target_key for t in one.to_do if t.deadline.target_kind is _RECORD
+        ]
+        for one in done
+    }
+    # what the separate store holds of them (read under this chunk's subject locks, so no
+    # move can have added a copy since)
+    apart = [
+        (
+            s,
+            [k for k in items[s] if k in loaded[s].separate_items],
+            [r for r in records[s] if r in loaded[s].separate_records],
+        )
+        for s in items
+    ]
+    apart = [(s, keys, ids) for s, keys, ids in apart if keys or ids]
+    if apart:
+        with ctx.separate.session() as separate:
+            for subject_id, keys, ids in apart:
+                if keys:
+                    separate.delete_items(subject_id, keys)
+                if ids:
+                    separate.delete_records(subject_id, ids)
+    session.delete_items_of({s: keys for s, keys in items.items() if keys})
+    session.delete_records_of({s: ids for s, ids in records.items() if ids})
+    # (every lookup of a subject of which nothing is left goes in ``_shred``)
+    _drop_lookups(
+        ctx, session, {one.subject_id: items[one.subject_id] for one in done if not one.shred}
+    )
+    anonymised: Counter[str] = Counter()
+    for one in done:
+        for task in one.to_do:
+            kind = task.deadline.target_kind
+            if kind is _RECORD:
+                report.destroyed_records += 1
+            elif task.deadline.action is Action.anonymise:
+                # The value is gone; the subject still counts in the statistics (also when a
+                # run cut short deleted it and lost the count with its transaction).
+                anonymised[task.deadline.target_key] += 1
+                report.anonymised_items += 1
+            else:
+                report.destroyed_items += 1
+    for item_key, count in sorted(anonymised.items()):
+        session.count_anonymised(item_key, count)
+
+
+def _nothing_left(ctx: VaultContext, stored: StoredFacts, remaining: RetentionFacts) -> bool:
+    """Whether nothing the policy declares is left of the subject (``remaining``: its facts
+    after this run's destructions), so that its keys go (crypto-shredding)."""
+    subject = stored.subject
     if subject is None or subject.shredded_at is not None:
-        return
+        return False
     declared = ctx.policy.items
     if any(i.key in declared for i in remaining.items) or remaining.records:
-        return
-    if any(h.subject_id == subject_id for h in remaining.holds):
-        return
-    session.delete_items(subject_id, [i.key for i in remaining.items])  # a guardian's record
-    session.delete_lookups(subject_id)
-    session.destroy_key(subject_id, now)
-    deadline = Deadline(
-        subject_id=subject_id,
-        target_kind=TargetKind.subject_keys,
-        target_key=subject_id,
-        action=Action.destroy,
-        end_at=now,
-        due_at=now,
-        rule="keys:nothing_left",
-    )
-    session.put_task(
-        RetentionTask(
-            id=ctx.new_id(),
-            deadline=deadline,
-            status=TaskStatus.approved,
-            batch_id=batch_id,
-            decided_by=NO_APPROVAL,
-            decided_at=now,
-        )
-    )
-    journal.record(
-        actor,
-        "vault.shred",
-        Decision.allow("destruction", "nothing of the subject is left: its keys are destroyed"),
-        subject_id=subject_id,
-    )
+        return False
+    return not any(h.subject_id == remaining.subject_id for h in remaining.holds)
 
 
-def _drop_lookups(
-    ctx: VaultContext, session: VaultSession, subject_id: str, item_keys: Iterable[str]
+def _shred(
+    ctx: VaultContext, session: VaultSession, shredded: list[_SubjectWork], now: datetime
 ) -> None:
-    """An email or phone number that left the live store no longer finds the subject."""
+    """Forget the keys of subjects of which nothing is left. The database part happens here;
+    each shredding key goes in a later transaction, through a ``subject_keys`` task of the same
+    batch, so a crash in between is finished by the next run."""
+    if not shredded:
+        return
+    ids = [one.subject_id for one in shredded]
+    # what is left is not declared (a guardian's record): it goes too
+    session.delete_items_of(
+        {one.subject_id: [i.key for i in one.remaining.items] for one in shredded}
+    )
+    session.delete_lookups_of(ids)
+    session.destroy_keys(ids, now)
+    session.put_tasks(
+        [
+            RetentionTask(
+                id=ctx.new_id(),
+                deadline=Deadline(
+                    subject_id=one.subject_id,
+                    target_kind=_KEYS,
+                    target_key=one.subject_id,
+                    action=Action.destroy,
+                    end_at=now,
+                    due_at=now,
+                    rule="keys:nothing_left",
+                ),
+                status=TaskStatus.approved,
+                batch_id=one.batch_id,
+                decided_by=NO_APPROVAL,
+                decided_at=now,
+            )
+            for one in shredded
+        ]
+    )
+
+
+def _item_keys(tasks: Iterable[RetentionTask]) -> list[str]:
+    return [t.deadline.target_key for t in tasks if t.deadline.target_kind is TargetKind.item]
+
+
+def _lookup_kinds(ctx: VaultContext, item_keys: Iterable[str]) -> tuple[str, ...]:
+    """The blind-index kinds that these items feed (an email, a phone number)."""
+    kinds: set[str] = set()
     for key in item_keys:
         item = ctx.policy.items.get(key)
         if item is not None and item.type is ItemType.email:
-            session.delete_lookups(subject_id, IndexKind.email.value)
+            kinds.add(IndexKind.email.value)
         elif item is not None and item.type is ItemType.phone:
-            session.delete_lookups(subject_id, IndexKind.phone.value)
+            kinds.add(IndexKind.phone.value)
+    return tuple(sorted(kinds))
+
+
+def _drop_lookups(
+    ctx: VaultContext, session: VaultSession, item_keys: Mapping[str, Iterable[str]]
+) -> None:
+    """An email or phone number that left the live store (``item_keys``: by subject) no longer
+    finds the subject."""
+    by_kinds: dict[tuple[str, ...], list[str]] = defaultdict(list)
+    for subject_id, keys in item_keys.items():
+        if kinds := _lookup_kinds(ctx, keys):
+            by_kinds[kinds].append(subject_id)
+    for kinds, subject_ids in by_kinds.items():
+        session.delete_lookups_of(subject_ids, kinds)
 
 
 # certificates and alerts ------------------------------------------------------------------------
@@ -509,15 +622,8 @@ def _drop_lookups(
 def _certify(ctx: VaultContext, actor: Actor, report: SweepReport, now: datetime) -> None:
     """A certificate for every batch whose work is all done (or cancelled) and has none yet."""
     with ctx.session() as session:
-        batches: set[str] = set()
-        after: str | None = None
-        while True:
-            page = session.find_tasks([TaskStatus.done], uncertified=True, after_id=after)
-            if not page:
-                break
-            batches.update(t.batch_id for t in page if t.batch_id is not None)
-            after = page[-1].id
-    for batch_id in sorted(batches):
+        batches = session.uncertified_batches()
+    for batch_id in batches:
         _certify_batch(ctx, actor, report, batch_id, now)
 
 
@@ -527,12 +633,17 @@ def _certify_batch(
     with ctx.session() as session:
         if session.find_tasks(QUEUED_STATUSES, batch_id=batch_id, limit=1):
             return  # still waiting for approval or for its turn
-        done = all_tasks(session, [TaskStatus.done], batch_id=batch_id)
-        done = [t for t in done if t.certificate_id is None]
-        if not done:
+        if not session.find_tasks([TaskStatus.done], batch_id=batch_id, uncertified=True, limit=1):
             return
         certificate_id = ctx.new_id()
-        body = certificate_body(ctx.policy, certificate_id, batch_id, done, now)
+        body = certificate_body(
+            ctx.policy,
+            certificate_id,
+            batch_id,
+            _each(session, [TaskStatus.done], batch_id=batch_id, uncertified=True),
+            now,
+            subjects=session.batch_subjects(batch_id),
+        )
         if not session.add_certificate(Certificate(certificate_id, batch_id, now, body)):
             return
         session.set_certificate(batch_id, certificate_id)
@@ -549,6 +660,23 @@ def _certify_batch(
             },
         )
         report.certificates.append(certificate_id)
+
+
+def _each(
+    session: VaultSession,
+    statuses: list[TaskStatus],
+    *,
+    batch_id: str | None = None,
+    ended_by: datetime | None = None,
+    uncertified: bool = False,
+) -> Iterator[RetentionTask]:
+    """The tasks ``find_tasks`` finds, a page at a time (never all of them in memory)."""
+    after: str | None = None
+    while page := session.find_tasks(
+        statuses, batch_id=batch_id, ended_by=ended_by, uncertified=uncertified, after_id=after
+    ):
+        yield from page
+        after = page[-1].id
 
 
 def _alerts(
@@ -599,18 +727,19 @@ def _alerts(
 
 
 def _preview(ctx: VaultContext, report: SweepReport, now: datetime) -> None:
+    """What a run would do now, counted a page at a time."""
     with ctx.session() as session:
-        due = all_tasks(session, [TaskStatus.scheduled], ended_by=now)
-        due = [t for t in due if not t.deadline.held]
-        report.archived = sum(1 for t in due if t.deadline.action is Action.archive)
-        report.queued = len(due) - report.archived
-        ready = [
-            t
-            for t in all_tasks(session, [TaskStatus.approved], ended_by=now)
-            if not t.deadline.held
-        ]
-        for task in ready:
+        for task in _each(session, [TaskStatus.scheduled], ended_by=now):
+            if task.deadline.held:
+                continue
+            if task.deadline.action is Action.archive:
+                report.archived += 1
+            else:
+                report.queued += 1
+        for task in _each(session, [TaskStatus.approved], ended_by=now):
             kind, action = task.deadline.target_kind, task.deadline.action
+            if task.deadline.held:
+                continue
             if kind is TargetKind.record:
                 report.destroyed_records += 1
             elif kind is TargetKind.subject_keys:
