@@ -223,14 +223,14 @@ def check_same(pv: Server, bare: Server, headers: dict[str, str], ids: Sequence[
 
 @dataclass(frozen=True)
 class Load:
-    base: str
+    bases: tuple[str, ...]  # one target, or several processes of it: loop n uses bases[n % k]
     headers: dict[str, str]
     expected: dict[str, bytes]  # subject id -> response body
     concurrency: int
     warmup: float
     duration: float
     seed: int
-    server_pid: int
+    server_pids: tuple[int, ...]
 
 
 def process_cpu_seconds(pid: int) -> float | None:
@@ -261,7 +261,10 @@ async def drive(load: Load) -> dict[str, Any]:
         rng = random.Random(load.seed * 1000 + number)  # noqa: S311 (which subject, not secrets)
         limits = httpx.Limits(max_connections=1, max_keepalive_connections=1)
         async with httpx.AsyncClient(
-            base_url=load.base, headers=load.headers, limits=limits, timeout=60
+            base_url=load.bases[number % len(load.bases)],
+            headers=load.headers,
+            limits=limits,
+            timeout=60,
         ) as client:
             while clock() < end:
                 subject, began = rng.choice(subjects), clock()
@@ -285,7 +288,7 @@ async def drive(load: Load) -> dict[str, Any]:
     async def sample() -> None:
         for mark, at in (("start", start), ("end", end)):
             await asyncio.sleep(max(0.0, at - clock()))
-            cpu[mark] = (clock(), time.process_time(), process_cpu_seconds(load.server_pid))
+            cpu[mark] = (clock(), time.process_time(), _servers_cpu(load.server_pids))
 
     await asyncio.gather(sample(), *(worker(n) for n in range(load.concurrency)))
     ordered = sorted(latencies)
@@ -313,6 +316,12 @@ async def drive(load: Load) -> dict[str, Any]:
     }
 
 
+def _servers_cpu(pids: Sequence[int]) -> float | None:
+    """The CPU seconds of every process of a target (None when one cannot be read)."""
+    seconds = [process_cpu_seconds(pid) for pid in pids]
+    return None if any(s is None for s in seconds) else sum(s for s in seconds if s is not None)
+
+
 def generate(load: Load, conn: Any) -> None:
     conn.send(asyncio.run(drive(load)))
     conn.close()
@@ -334,7 +343,7 @@ def measure(load: Load) -> dict[str, Any]:
         if process.is_alive():
             process.kill()
     if "mismatch" in figures["error_kinds"] or "mismatch" in figures["answered_after_window"]:
-        raise RuntimeError(f"{load.base} answered bytes other than PolicyVault's")
+        raise RuntimeError(f"{load.bases[0]} answered bytes other than PolicyVault's")
     return figures
 
 
@@ -359,9 +368,14 @@ def run(args: argparse.Namespace, workdir: Path, stack: ExitStack) -> dict[str, 
     secret, ids = make_vault(workdir / "vault", url, args.subjects)
     headers = {"Authorization": f"Bearer {secret}", "Content-Type": "application/json"}
 
-    port = free_port()
-    command = serve_command(workdir / "vault", port, args.logs)
-    pv = stack.enter_context(running("policyvault", command, port, workdir / "serve.log"))
+    servers = []
+    for number in range(args.processes):
+        # Several processes of `serve` on one PostgreSQL vault: the scale-out of docs/deploy.md
+        port = free_port()
+        command = serve_command(workdir / "vault", port, args.logs)
+        log = workdir / f"serve-{number}.log"
+        servers.append(stack.enter_context(running("policyvault", command, port, log)))
+    pv = servers[0]
     expected = {}
     for subject, response in zip(ids, read_all(pv, headers, ids), strict=True):
         if response.status_code != 200:
@@ -379,10 +393,15 @@ def run(args: argparse.Namespace, workdir: Path, stack: ExitStack) -> dict[str, 
     console.print(f"both servers answer the same bytes for {len(sample)} subjects")
 
     rounds: dict[str, list[dict[str, Any]]] = {"policyvault": [], "bare": []}
-    load = Load("", headers, expected, args.concurrency, args.warmup, args.duration, 0, 0)
+    load = Load((), headers, expected, args.concurrency, args.warmup, args.duration, 0, ())
+    targets = {
+        "policyvault": (tuple(s.base for s in servers), tuple(s.pid for s in servers)),
+        "bare": ((bare.base,), (bare.pid,)),
+    }
     for number in range(args.rounds):
         for target in (pv, bare):
-            figures = measure(replace(load, base=target.base, seed=number, server_pid=target.pid))
+            bases, pids = targets[target.name]
+            figures = measure(replace(load, bases=bases, seed=number, server_pids=pids))
             rounds[target.name].append(figures)
             failed = Counter(figures["error_kinds"]) + Counter(figures["answered_after_window"])
             del failed["ok"]
@@ -447,6 +466,13 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--warmup", type=float, default=3.0, help="untimed seconds first (3)")
     parser.add_argument("--rounds", type=int, default=2, help="runs of each target (2)")
     parser.add_argument("--concurrency", type=int, default=32, help="requests in flight (32)")
+    parser.add_argument(
+        "--processes",
+        type=int,
+        default=1,
+        help="`policyvault serve` processes on the one vault, loops spread over them (1); "
+        "more than one needs --database postgres",
+    )
     parser.add_argument("--database", choices=("sqlite", "postgres"), default="sqlite")
     parser.add_argument("--postgres-url", default=None, help="the server for --database postgres")
     parser.add_argument("--logs", choices=tuple(LOGS), default="serve", help="uvicorn logging")
@@ -458,8 +484,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     if args.serve_bare:
         serve_bare(args.serve_bare, args.port, args.logs)
         return 0
-    if min(args.subjects, args.rounds, args.concurrency) < 1 or args.duration <= 0:
-        parser.error("--subjects, --rounds, --concurrency and --duration are positive")
+    if min(args.subjects, args.rounds, args.concurrency, args.processes) < 1 or args.duration <= 0:
+        parser.error("--subjects, --rounds, --concurrency, --processes, --duration are positive")
+    if args.processes > 1 and args.database != "postgres":
+        parser.error("several serve processes need --database postgres (SQLite: one writer)")
 
     started, load_at_start = datetime.now(UTC), os.getloadavg()[0]
     with (  # on the way out: the servers stop, the schema goes, then the directory
@@ -501,6 +529,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         "settings": {
             **{k: getattr(args, k) for k in ("subjects", "duration", "warmup", "rounds")},
             "concurrency": args.concurrency,
+            "policyvault_processes": args.processes,
             "connections": args.concurrency,
             "database": measured["database"],
             "logs": {"mode": args.logs, "uvicorn_run": LOGS[args.logs]},
@@ -518,10 +547,16 @@ def main(argv: Sequence[str] | None = None) -> int:
         "goal": {"throughput_ratio_at_least": GOAL, "no_failed_requests": True, "met": met},
     }
     args.results.mkdir(parents=True, exist_ok=True)
-    out = args.results / f"http_read{'' if args.database == 'sqlite' else '_postgres'}.json"
+    name = "http_read" + ("" if args.database == "sqlite" else "_postgres")
+    name += "" if args.processes == 1 else f"_{args.processes}_processes"
+    out = args.results / f"{name}.json"
     out.write_text(json.dumps(report, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
     print_table(
-        summary, ratios, met, f"HTTP reads, {args.database}, concurrency {args.concurrency}"
+        summary,
+        ratios,
+        met,
+        f"HTTP reads, {args.database}, concurrency {args.concurrency}, "
+        f"{args.processes} serve process{'es' if args.processes > 1 else ''}",
     )
     for caveat in caveats[:1] + caveats[3:]:
         console.print(f"note: {caveat}")
