@@ -33,6 +33,7 @@ from policyvault.storage.audit_sql import (
     sqlite_engine,
 )
 from policyvault.storage.migrate import upgrade_database
+from policyvault.storage.separate_sql import SqlSeparateStore
 from policyvault.storage.vault_memory import InMemoryVaultStore
 from policyvault.storage.vault_sql import PostgresVaultStore, SqliteVaultStore, SqlVaultStore
 
@@ -162,3 +163,38 @@ def vault_backend(request: pytest.FixtureRequest) -> Iterator[VaultBackend]:
         yield VaultBackend("sqlite", SqliteVaultStore(engine), SqliteAuditStore(engine), engine)
     finally:
         engine.dispose()
+
+
+@dataclass
+class Database:
+    url: str
+    schema: str  # the vault's tables and its audit log
+    separate_schema: str  # the separate store
+
+    def engine(self) -> Engine:
+        options = f"-csearch_path={self.schema} -csynchronous_commit=off"
+        return postgres_engine(self.url, connect_args={"options": options})
+
+
+@pytest.fixture
+def database(postgres_url: str) -> Iterator[Database]:
+    """A PostgreSQL vault of the test's own: its schema migrated to head, and the separate
+    store's schema beside it; both dropped after."""
+    suffix = uuid.uuid4().hex[:12]
+    db = Database(postgres_url, f"pv_vault_{suffix}", f"pv_separate_{suffix}")
+    admin = postgres_engine(postgres_url)
+    try:
+        with admin.begin() as conn:
+            conn.execute(text(f'CREATE SCHEMA "{db.schema}"'))
+        engine = db.engine()
+        try:
+            upgrade_database(engine)
+            SqlSeparateStore.postgres(engine, db.separate_schema)
+        finally:
+            engine.dispose()
+        yield db
+    finally:
+        with admin.begin() as conn:
+            for schema in (db.schema, db.separate_schema):
+                conn.execute(text(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE'))
+        admin.dispose()

@@ -10,16 +10,17 @@ from __future__ import annotations
 
 import json
 import threading
-import uuid
 from collections import Counter
-from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pytest
-from sqlalchemy import Engine, text
-from tests.contract.test_sweeper_concurrent_pg import Database, Shared, context
+from sqlalchemy import Engine
+from tests.contract.test_sweeper_concurrent_pg import (
+    Shared,
+    context,
+)
 
 from policyvault.crypto.hazmat import generate_key
 from policyvault.crypto.keys import LocalKeyProvider
@@ -33,10 +34,10 @@ from policyvault.services.policy_files import load_policy
 from policyvault.services.requests.facade import RequestDesk
 from policyvault.services.requests.intake import Submission
 from policyvault.services.vault import ConsentChoice, Evidence, Vault
-from policyvault.storage.audit_sql import postgres_engine
-from policyvault.storage.migrate import upgrade_database
-from policyvault.storage.separate_sql import SqlSeparateStore
 from policyvault.storage.shredding_keys_memory import InMemoryShreddingKeyStore
+
+if TYPE_CHECKING:  # the fixture's type; conftest is not importable as a package module
+    from conftest import Database
 
 pytestmark = pytest.mark.postgres
 
@@ -46,28 +47,6 @@ APP = Actor(id="webshop-1", role="service")
 ADMIN = Actor(id="admin-1", role="admin")
 CLERK = Actor(id="clerk-1", role="handler")
 MEMBERS = 30
-
-
-@pytest.fixture
-def database(postgres_url: str) -> Iterator[Database]:
-    suffix = uuid.uuid4().hex[:12]
-    db = Database(postgres_url, f"pv_desk_test_{suffix}", f"pv_desk_separate_{suffix}")
-    admin = postgres_engine(postgres_url)
-    try:
-        with admin.begin() as conn:
-            conn.execute(text(f'CREATE SCHEMA "{db.schema}"'))
-        engine = db.engine()
-        try:
-            upgrade_database(engine)
-            SqlSeparateStore.postgres(engine, db.separate_schema)
-        finally:
-            engine.dispose()
-        yield db
-    finally:
-        with admin.begin() as conn:
-            for schema in (db.schema, db.separate_schema):
-                conn.execute(text(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE'))
-        admin.dispose()
 
 
 class Recipient:

@@ -9,14 +9,15 @@ Skipped, saying why, when the PostgreSQL server is unreachable."""
 from __future__ import annotations
 
 import threading
-import uuid
-from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pytest
-from sqlalchemy import Engine, text
-from tests.contract.test_sweeper_concurrent_pg import Database, Shared
+from sqlalchemy import Engine
+from tests.contract.test_sweeper_concurrent_pg import (
+    Shared,
+)
 
 from policyvault.bootstrap import _separate_store
 from policyvault.crypto.hazmat import generate_key
@@ -29,10 +30,12 @@ from policyvault.services.audit import AuditLog
 from policyvault.services.policy_files import load_policy
 from policyvault.services.vault import ConsentChoice, Evidence, Vault, VaultContext
 from policyvault.storage.audit_sql import PostgresAuditStore, postgres_engine
-from policyvault.storage.migrate import upgrade_database
 from policyvault.storage.separate_sql import SqlSeparateStore
 from policyvault.storage.shredding_keys_memory import InMemoryShreddingKeyStore
 from policyvault.storage.vault_sql import PostgresVaultStore
+
+if TYPE_CHECKING:  # the fixture's type; conftest is not importable as a package module
+    from conftest import Database
 
 pytestmark = pytest.mark.postgres
 
@@ -42,27 +45,6 @@ ADMIN = Actor(id="admin-1", role="admin")
 CLERK = Actor(id="clerk-1", role="handler")
 POOL = 3  # the vault's pool: as many readers as connections, and then some
 READERS = 8
-
-
-@pytest.fixture
-def database(postgres_url: str) -> Iterator[Database]:
-    suffix = uuid.uuid4().hex[:12]
-    db = Database(postgres_url, f"pv_pool_test_{suffix}", f"pv_pool_separate_{suffix}")
-    admin = postgres_engine(postgres_url)
-    try:
-        with admin.begin() as conn:
-            conn.execute(text(f'CREATE SCHEMA "{db.schema}"'))
-        engine = db.engine()
-        try:
-            upgrade_database(engine)
-        finally:
-            engine.dispose()
-        yield db
-    finally:
-        with admin.begin() as conn:
-            for schema in (db.schema, db.separate_schema):
-                conn.execute(text(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE'))
-        admin.dispose()
 
 
 def small_pool(db: Database) -> Engine:

@@ -9,17 +9,15 @@ Skipped, saying why, when the PostgreSQL server is unreachable."""
 from __future__ import annotations
 
 import threading
-import uuid
 from collections import Counter
-from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pytest
 from ruamel.yaml import YAML
-from sqlalchemy import Engine, text
+from sqlalchemy import Engine
 
 from policyvault.crypto.hazmat import generate_key
 from policyvault.crypto.keys import LocalKeyProvider
@@ -34,11 +32,13 @@ from policyvault.services.policy_files import load_policy
 from policyvault.services.retention.facade import Retention
 from policyvault.services.retention.sweeper import SweepReport
 from policyvault.services.vault import ConsentChoice, Evidence, Vault, VaultContext
-from policyvault.storage.audit_sql import PostgresAuditStore, postgres_engine
-from policyvault.storage.migrate import upgrade_database
+from policyvault.storage.audit_sql import PostgresAuditStore
 from policyvault.storage.separate_sql import SqlSeparateStore
 from policyvault.storage.shredding_keys_memory import InMemoryShreddingKeyStore
 from policyvault.storage.vault_sql import PostgresVaultStore
+
+if TYPE_CHECKING:  # the fixture's type; conftest is not importable as a package module
+    from conftest import Database
 
 pytestmark = pytest.mark.postgres
 
@@ -58,40 +58,6 @@ AUTOMATIC = {
 AUTOMATIC_ITEMS = sorted(AUTOMATIC)
 MEMBER = {"email": "member@example.com", "name": "Example Member"}
 MEMBER_ITEMS = sorted(MEMBER)
-
-
-@dataclass
-class Database:
-    url: str
-    schema: str  # the vault's tables and its audit log
-    separate_schema: str  # the separate store
-
-    def engine(self) -> Engine:
-        options = f"-csearch_path={self.schema} -csynchronous_commit=off"
-        return postgres_engine(self.url, connect_args={"options": options})
-
-
-@pytest.fixture
-def database(postgres_url: str) -> Iterator[Database]:
-    """Two schemas of this test's own (the vault's, the separate store's), dropped after."""
-    suffix = uuid.uuid4().hex[:12]
-    db = Database(postgres_url, f"pv_sweep_test_{suffix}", f"pv_sweep_separate_{suffix}")
-    admin = postgres_engine(postgres_url)
-    try:
-        with admin.begin() as conn:
-            conn.execute(text(f'CREATE SCHEMA "{db.schema}"'))
-        engine = db.engine()
-        try:
-            upgrade_database(engine)
-            SqlSeparateStore.postgres(engine, db.separate_schema)
-        finally:
-            engine.dispose()
-        yield db
-    finally:
-        with admin.begin() as conn:
-            for schema in (db.schema, db.separate_schema):
-                conn.execute(text(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE'))
-        admin.dispose()
 
 
 @dataclass

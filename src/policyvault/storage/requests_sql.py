@@ -14,7 +14,7 @@ Tables (migration 0004):
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from datetime import UTC, datetime, timedelta
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy import (
@@ -36,7 +36,6 @@ from sqlalchemy import (
     update,
 )
 from sqlalchemy.engine import Row
-from sqlalchemy.types import TypeEngine
 
 from policyvault.domain.errors import NotFound
 from policyvault.domain.requests import (
@@ -50,12 +49,15 @@ from policyvault.domain.requests import (
     VerificationCode,
 )
 from policyvault.storage.requests_codec import request_from_json, request_to_json
+from policyvault.storage.vault_sql import (
+    _from_us,
+    _from_us_or_none,
+    _key,
+    _to_us,
+    _to_us_or_none,
+)
 
 __all__ = ["SqlRequestLedger", "metadata"]
-
-
-def _key() -> TypeEngine[str]:
-    return String(255).with_variant(String(255, collation="C"), "postgresql")
 
 
 metadata = MetaData()
@@ -217,11 +219,11 @@ class SqlRequestLedger:
         if subject_id is not None:
             stmt = stmt.where(c.subject_id == subject_id)
         if due_before is not None:
-            stmt = stmt.where(c.due_at_us < _us(due_before))
+            stmt = stmt.where(c.due_at_us < _to_us(due_before))
         if closed_before is not None:
-            stmt = stmt.where(c.closed_at_us < _us(closed_before))
+            stmt = stmt.where(c.closed_at_us < _to_us(closed_before))
         if after is not None:
-            due, last_id = _us(after[0]), after[1]
+            due, last_id = _to_us(after[0]), after[1]
             stmt = stmt.where(or_(c.due_at_us > due, and_(c.due_at_us == due, c.id > last_id)))
         stmt = stmt.order_by(c.due_at_us, c.id).limit(limit)
         return [request_from_json(body) for body in self._conn.execute(stmt).scalars()]
@@ -240,7 +242,7 @@ class SqlRequestLedger:
         values = {
             "request_id": code.request_id,
             "code_hash": code.code_hash,
-            "expires_at_us": _us(code.expires_at),
+            "expires_at_us": _to_us(code.expires_at),
             "attempts_left": code.attempts_left,
         }
         stmt = self._insert(codes).values(**values)
@@ -256,7 +258,7 @@ class SqlRequestLedger:
         return VerificationCode(
             request_id=row.request_id,
             code_hash=row.code_hash,
-            expires_at=_dt(row.expires_at_us),
+            expires_at=_from_us(row.expires_at_us),
             attempts_left=row.attempts_left,
         )
 
@@ -266,14 +268,14 @@ class SqlRequestLedger:
     def add_subject_token(self, token_hash: str, subject_id: str, expires_at: datetime) -> None:
         self._conn.execute(
             subject_tokens.insert().values(
-                token_hash=token_hash, subject_id=subject_id, expires_at_us=_us(expires_at)
+                token_hash=token_hash, subject_id=subject_id, expires_at_us=_to_us(expires_at)
             )
         )
 
     def token_subject(self, token_hash: str, now: datetime) -> str | None:
         c = subject_tokens.c
         subject: str | None = self._conn.execute(
-            select(c.subject_id).where(c.token_hash == token_hash, c.expires_at_us > _us(now))
+            select(c.subject_id).where(c.token_hash == token_hash, c.expires_at_us > _to_us(now))
         ).scalar_one_or_none()
         return subject
 
@@ -282,15 +284,15 @@ class SqlRequestLedger:
             downloads.insert().values(
                 token_hash=download.token_hash,
                 request_id=download.request_id,
-                created_at_us=_us(download.created_at),
-                expires_at_us=_us(download.expires_at),
+                created_at_us=_to_us(download.created_at),
+                expires_at_us=_to_us(download.expires_at),
                 used_at_us=None,
             )
         )
 
     def use_download(self, token_hash: str, now: datetime) -> str | None:
         c = downloads.c
-        at = _us(now)
+        at = _to_us(now)
         stmt = (
             update(downloads)
             .where(c.token_hash == token_hash, c.used_at_us.is_(None), c.expires_at_us > at)
@@ -318,7 +320,7 @@ class SqlRequestLedger:
             select(outbox)
             .where(
                 c.status == DeliveryStatus.pending.value,
-                c.next_attempt_at_us <= _us(now),
+                c.next_attempt_at_us <= _to_us(now),
                 c.sealed.is_not(None),  # a body dropped once sent cannot be sent again
             )
             .order_by(c.next_attempt_at_us, c.id)
@@ -375,7 +377,7 @@ class SqlRequestLedger:
         c = forwardings.c
         stmt = (
             select(forwardings)
-            .where(c.status.in_(_WAITING_FORWARDINGS), c.next_attempt_at_us <= _us(now))
+            .where(c.status.in_(_WAITING_FORWARDINGS), c.next_attempt_at_us <= _to_us(now))
             .order_by(c.next_attempt_at_us, c.id)
             .limit(limit)
         )
@@ -400,9 +402,9 @@ def _request_columns(request: RightsRequest) -> dict[str, Any]:
         "subject_id": request.subject_id,
         "kind": request.kind.value,
         "status": request.status.value,
-        "received_at_us": _us(request.received_at),
-        "due_at_us": _us(request.due_at),
-        "closed_at_us": None if request.closed_at is None else _us(request.closed_at),
+        "received_at_us": _to_us(request.received_at),
+        "due_at_us": _to_us(request.due_at),
+        "closed_at_us": None if request.closed_at is None else _to_us(request.closed_at),
         "body": request_to_json(request),
     }
 
@@ -413,10 +415,10 @@ def _message_columns(message: OutboxMessage) -> dict[str, Any]:
         "kind": message.kind,
         "request_id": message.request_id,
         "status": message.status.value,
-        "created_at_us": _us(message.created_at),
-        "next_attempt_at_us": _us(message.next_attempt_at),
+        "created_at_us": _to_us(message.created_at),
+        "next_attempt_at_us": _to_us(message.next_attempt_at),
         "attempts": message.attempts,
-        "sent_at_us": _us_or_none(message.sent_at),
+        "sent_at_us": _to_us_or_none(message.sent_at),
         "last_error": message.last_error,
     }
 
@@ -425,12 +427,12 @@ def _message(row: Row[Any]) -> OutboxMessage:
     return OutboxMessage(
         id=row.id,
         kind=row.kind,
-        created_at=_dt(row.created_at_us),
+        created_at=_from_us(row.created_at_us),
         status=DeliveryStatus(row.status),
-        next_attempt_at=_dt(row.next_attempt_at_us),
+        next_attempt_at=_from_us(row.next_attempt_at_us),
         attempts=row.attempts,
         request_id=row.request_id,
-        sent_at=_dt_or_none(row.sent_at_us),
+        sent_at=_from_us_or_none(row.sent_at_us),
         last_error=row.last_error,
     )
 
@@ -444,12 +446,12 @@ def _forwarding_columns(forwarding: Forwarding) -> dict[str, Any]:
         "action": forwarding.action,
         "item_keys": ",".join(forwarding.item_keys),
         "status": forwarding.status.value,
-        "created_at_us": _us(forwarding.created_at),
-        "next_attempt_at_us": _us(forwarding.next_attempt_at),
+        "created_at_us": _to_us(forwarding.created_at),
+        "next_attempt_at_us": _to_us(forwarding.next_attempt_at),
         "attempts": forwarding.attempts,
-        "sent_at_us": _us_or_none(forwarding.sent_at),
-        "confirmed_at_us": _us_or_none(forwarding.confirmed_at),
-        "escalated_at_us": _us_or_none(forwarding.escalated_at),
+        "sent_at_us": _to_us_or_none(forwarding.sent_at),
+        "confirmed_at_us": _to_us_or_none(forwarding.confirmed_at),
+        "escalated_at_us": _to_us_or_none(forwarding.escalated_at),
         "last_error": forwarding.last_error,
     }
 
@@ -463,30 +465,11 @@ def _forwarding(row: Row[Any]) -> Forwarding:
         action=row.action,
         item_keys=tuple(k for k in row.item_keys.split(",") if k),
         status=ForwardingStatus(row.status),
-        created_at=_dt(row.created_at_us),
-        next_attempt_at=_dt(row.next_attempt_at_us),
+        created_at=_from_us(row.created_at_us),
+        next_attempt_at=_from_us(row.next_attempt_at_us),
         attempts=row.attempts,
-        sent_at=_dt_or_none(row.sent_at_us),
-        confirmed_at=_dt_or_none(row.confirmed_at_us),
-        escalated_at=_dt_or_none(row.escalated_at_us),
+        sent_at=_from_us_or_none(row.sent_at_us),
+        confirmed_at=_from_us_or_none(row.confirmed_at_us),
+        escalated_at=_from_us_or_none(row.escalated_at_us),
         last_error=row.last_error,
     )
-
-
-_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
-
-
-def _us(when: datetime) -> int:
-    return (when - _EPOCH) // timedelta(microseconds=1)
-
-
-def _us_or_none(when: datetime | None) -> int | None:
-    return None if when is None else _us(when)
-
-
-def _dt(us: int) -> datetime:
-    return _EPOCH + timedelta(microseconds=us)
-
-
-def _dt_or_none(us: int | None) -> datetime | None:
-    return None if us is None else _dt(us)

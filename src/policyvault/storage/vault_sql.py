@@ -40,7 +40,7 @@ from collections import defaultdict
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import (
     BigInteger,
@@ -91,7 +91,9 @@ from policyvault.domain.vault import (
     Subject,
     SubjectEvent,
 )
-from policyvault.storage.requests_sql import SqlRequestLedger
+
+if TYPE_CHECKING:
+    from policyvault.storage.requests_sql import SqlRequestLedger
 
 __all__ = [
     "PostgresVaultStore",
@@ -414,6 +416,9 @@ class SqlVaultSession:
 
     @property
     def requests(self) -> SqlRequestLedger:
+        # imported here: the ledger's module builds on this one's column and time helpers
+        from policyvault.storage.requests_sql import SqlRequestLedger
+
         return SqlRequestLedger(self._conn, self._insert, skip_locked=self._skip_locked)
 
     def _upsert(self, table: Table, values: Mapping[str, Any], conflict: Sequence[str]) -> None:
